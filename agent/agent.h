@@ -1,0 +1,98 @@
+#pragma once
+// The per-node core (docs/design.md): membership and failure detection, quorum,
+// coordinator election, placement, lease grants and the role of this node for
+// every group. Pure and deterministic: fed step(now, input), drained with
+// take_outputs(). No I/O, no clock reads, no threads; all state is instance state
+// so a simulator runs many agents in one process.
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "agent/config.h"
+#include "agent/io.h"
+#include "agent/wire.h"
+
+namespace hacluster::agent {
+
+// Deliberately broken behaviour, only for proving that the simulator's checker
+// can fail (hacluster-sim --unsafe-skip-lease). Never set by the daemon.
+enum class Safety : std::uint8_t { normal, unsafe_skip_lease };
+
+struct AgentOptions {
+    // Must grow across restarts of the same node (the daemon uses wall-clock
+    // microseconds at start-up): peers reject packets of older incarnations.
+    Incarnation incarnation = 1;
+    std::uint64_t seed = 1;  // the core's own PRNG (request ids, jitter)
+    Safety safety = Safety::normal;
+};
+
+enum class Role : std::uint8_t { standby, claiming, starting, primary, stopping, stop_failed };
+const char* to_string(Role role);
+
+struct LinkView {
+    bool up = false;
+    std::optional<Instant> last_heard;
+};
+
+struct PeerView {
+    NodeId node = no_node;
+    bool alive = false;  // heard on some link within the timeout
+    Incarnation incarnation = 0;
+    std::vector<LinkView> links;
+    bool standby = false;
+    bool leaving = false;
+    wire::QuorumState quorum = wire::QuorumState::pending;
+};
+
+struct GroupView {
+    GroupId group = 0;
+    Role role = Role::standby;
+    Term term = 0;
+    std::optional<Instant> lease_end;  // while this node holds the lease
+    NodeId assigned = no_node;         // the coordinator's placement as known here
+    NodeId holder = no_node;           // who runs it, as far as this node knows
+    bool failed_here = false;          // a start failed here recently
+};
+
+// This node's vote for one group (docs/design.md §4).
+struct GrantView {
+    NodeId holder = no_node;  // no_node: free
+    Term term = 0;            // of the holder, or the highest ever granted when free
+    std::optional<Instant> held_until;  // no other holder before this, local clock
+};
+
+struct View {
+    NodeId self = no_node;
+    Incarnation incarnation = 0;
+    wire::QuorumState quorum = wire::QuorumState::pending;
+    std::uint32_t votes_present = 0;
+    std::uint32_t votes_needed = 0;
+    NodeId coordinator = no_node;
+    bool is_coordinator = false;
+    Term term = 0;
+    bool standby = false;
+    bool leaving = false;
+    std::vector<PeerView> peers;    // indexed by NodeId, self included (alive)
+    std::vector<GroupView> groups;  // indexed by GroupId
+    std::vector<GrantView> grants;  // indexed by GroupId
+};
+
+class Agent {
+public:
+    Agent(const ClusterConfig& config, NodeId self, const wire::Authenticator& auth,
+          AgentOptions options, Instant start);
+    ~Agent();
+    Agent(const Agent&) = delete;
+    Agent& operator=(const Agent&) = delete;
+
+    // The only mutator. now must not go backwards (asserted).
+    void step(Instant now, const Input& input);
+    std::vector<Output> take_outputs();
+    View view() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
+}  // namespace hacluster::agent

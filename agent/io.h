@@ -1,0 +1,127 @@
+#pragma once
+// The whole contract between the core and its driver (daemon or simulator):
+// inputs fed to Agent::step(now, input), outputs drained by take_outputs().
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "agent/types.h"
+
+namespace hacluster::agent {
+
+enum class ScriptAction : std::uint8_t { start, stop };
+
+// How a script run ended, kept apart from its exit code (Pacemaker results.h).
+enum class ExecStatus : std::uint8_t {
+    done,          // exited; exit_code is meaningful
+    timed_out,     // killed by the runner after its timeout
+    killed,        // died of a signal nobody asked for
+    spawn_failed,  // never ran
+    cancelled,     // killed because the core asked (CancelScript)
+};
+
+enum class CommandKind : std::uint8_t { switchover, standby, online };
+
+namespace in {
+struct Tick {};
+// An authenticated-or-not datagram from a link; the core decodes and verifies it.
+struct Packet {
+    std::uint8_t link = 0;
+    std::vector<std::uint8_t> bytes;
+};
+struct ScriptDone {
+    std::uint64_t op = 0;
+    ExecStatus status = ExecStatus::done;
+    int exit_code = 0;
+};
+struct Command {
+    std::uint64_t request = 0;  // echoed in the Reply
+    CommandKind kind = CommandKind::switchover;
+    std::string group;          // switchover
+    std::string node;           // switchover target (empty: best other), standby/online node
+};
+// Graceful leave: release every group, announce it, then LeaveDone.
+struct Shutdown {};
+// The supervisor stopped this group while the core was not running (paused or
+// dead): its local state must follow.
+struct SupervisorStopped {
+    GroupId group = 0;
+};
+}  // namespace in
+
+using Input = std::variant<in::Tick, in::Packet, in::ScriptDone, in::Command, in::Shutdown,
+                           in::SupervisorStopped>;
+
+namespace out {
+struct Send {
+    NodeId to = no_node;
+    std::uint8_t link = 0;
+    std::vector<std::uint8_t> bytes;
+};
+struct RunScript {
+    std::uint64_t op = 0;
+    GroupId group = 0;
+    ScriptAction action = ScriptAction::start;
+    Term term = 0;          // HACLUSTER_TERM
+    std::string reason;     // HACLUSTER_REASON
+    Duration timeout{};
+};
+struct CancelScript {
+    std::uint64_t op = 0;
+};
+struct Reply {
+    std::uint64_t request = 0;
+    bool ok = false;
+    std::string message;
+};
+// The supervisor's instruction for one group: if the core has not renewed this by
+// stop_at (local clock), stop the group so that it is down before the lease ends.
+// stop_at == nullopt: the group is not held here, nothing to guard.
+struct Guard {
+    GroupId group = 0;
+    std::optional<Instant> stop_at;
+};
+// The record of a decision or an observed change; the shell logs it and turns it
+// into hooks, the simulator into golden transcripts.
+enum class TransitionKind : std::uint8_t {
+    node_up,
+    node_down,
+    node_restarted,
+    link_up,
+    link_down,
+    quorum_won,
+    quorum_lost,
+    coordinator_elected,  // this node became coordinator
+    coordinator_changed,  // this node follows another coordinator
+    assigned,             // coordinator placed a group
+    claiming,
+    starting,
+    started,
+    start_failed,
+    stopping,
+    stopped,
+    stop_failed,
+    released,
+    standby,
+    online,
+    left,
+};
+struct Transition {
+    TransitionKind kind = TransitionKind::node_up;
+    std::optional<GroupId> group;
+    NodeId node = no_node;  // the node it is about
+    Term term = 0;
+    std::string reason;
+};
+struct LeaveDone {};
+}  // namespace out
+
+using Output = std::variant<out::Send, out::RunScript, out::CancelScript, out::Reply, out::Guard,
+                            out::Transition, out::LeaveDone>;
+
+const char* to_string(out::TransitionKind kind);
+const char* to_string(ExecStatus status);
+
+}  // namespace hacluster::agent
