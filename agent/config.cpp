@@ -1,0 +1,419 @@
+#include "agent/config.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+namespace hacluster::agent {
+
+namespace {
+
+// Limits that only the config needs. Names end up in logs, metrics labels and
+// script environments, so they are kept short and free of shell/JSON metacharacters.
+constexpr std::size_t max_name_length = 64;
+constexpr std::uint32_t max_votes_per_node = 255;
+// 10%: beyond this the grant hold L * (1 + rho) / (1 - rho) is more than 1.2 L and
+// races towards infinity at 100%, so a lease would no longer bound anything useful.
+constexpr std::uint32_t max_drift_ppm = 100'000;
+// Every failover waits out the stop budget (it is part of the lease), so a larger
+// value turns "fast failover" into minutes of outage.
+constexpr Duration max_stop_timeout = std::chrono::seconds(60);
+
+std::string index_path(std::string_view base, std::size_t i) {
+    std::string path(base);
+    path += '[';
+    path += std::to_string(i);
+    path += ']';
+    return path;
+}
+
+std::string field_path(std::string_view base, std::size_t i, std::string_view field) {
+    std::string path = index_path(base, i);
+    path += '.';
+    path += field;
+    return path;
+}
+
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
+}
+
+bool is_printable(char c) { return c >= 0x20 && c < 0x7f; }
+
+std::string hex_byte(char c) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    return buf;
+}
+
+// Operator input is echoed into messages; escape it and cap its length so a broken
+// config cannot put control characters or megabytes into a log line.
+std::string quote(std::string_view s) {
+    constexpr std::size_t max_shown = 80;
+    std::string out = "\"";
+    for (std::size_t i = 0; i < s.size() && i < max_shown; ++i) {
+        const char c = s[i];
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (is_printable(c)) {
+            out += c;
+        } else {
+            out += hex_byte(c);
+        }
+    }
+    if (s.size() > max_shown) out += "...";
+    out += '"';
+    return out;
+}
+
+std::string describe_char(char c) {
+    if (is_printable(c)) return std::string("'") + c + "'";
+    return "byte " + hex_byte(c);
+}
+
+std::optional<std::string> check_name(std::string_view name) {
+    if (name.empty()) return "must not be empty";
+    if (name.size() > max_name_length) {
+        return "must be at most " + std::to_string(max_name_length) + " characters, got " +
+               std::to_string(name.size());
+    }
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if (!is_name_char(name[i])) {
+            return "contains " + describe_char(name[i]) + " at position " + std::to_string(i) +
+                   "; only letters, digits, '_', '.' and '-' are allowed";
+        }
+    }
+    return std::nullopt;
+}
+
+std::string ms(Duration d) { return std::to_string(to_ms(d)); }
+
+std::string count_of(std::size_t n, std::string_view one, std::string_view many) {
+    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+class Validator {
+public:
+    explicit Validator(const ClusterConfig& config) : config_(config) {}
+
+    std::vector<ConfigError> run() {
+        check_cluster();
+        check_nodes();
+        check_timing();
+        check_groups();
+        return std::move(errors_);
+    }
+
+private:
+    void add(std::string path, std::string message) {
+        errors_.push_back({std::move(path), std::move(message)});
+    }
+
+    void check_cluster() {
+        if (auto problem = check_name(config_.cluster)) add("cluster", *problem);
+    }
+
+    void check_nodes() {
+        const auto& nodes = config_.nodes;
+        if (nodes.empty()) {
+            add("nodes", "at least 1 node is required, got 0");
+        } else if (nodes.size() > max_nodes) {
+            add("nodes", "at most " + std::to_string(max_nodes) + " nodes are allowed, got " +
+                             std::to_string(nodes.size()));
+        }
+
+        // The link count every node must match: the first node whose count is itself
+        // acceptable, so one bad node does not make all the good ones look wrong.
+        std::optional<std::size_t> reference;
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            const std::size_t n = nodes[i].addresses.size();
+            if (n >= 1 && n <= max_links) {
+                reference = i;
+                break;
+            }
+        }
+
+        std::map<std::string_view, std::size_t> first_name;
+        std::map<std::string_view, std::string> first_address;
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            const NodeConfig& node = nodes[i];
+
+            const std::string name_path = field_path("nodes", i, "name");
+            if (auto problem = check_name(node.name)) {
+                add(name_path, *problem);
+            } else if (auto [it, fresh] = first_name.emplace(node.name, i); !fresh) {
+                add(name_path, quote(node.name) + " is already used by " +
+                                   field_path("nodes", it->second, "name"));
+            }
+
+            const std::string addresses_path = field_path("nodes", i, "addresses");
+            const std::size_t links = node.addresses.size();
+            if (links == 0) {
+                add(addresses_path, "at least 1 address (one per link) is required, got 0");
+            } else if (links > max_links) {
+                add(addresses_path, "at most " + std::to_string(max_links) +
+                                        " addresses (one per link) are allowed, got " +
+                                        std::to_string(links));
+            } else if (reference && links != nodes[*reference].addresses.size()) {
+                // Address i of every node is on link i: a peer without an address on
+                // some link could not be reached there, and the orders would disagree.
+                add(addresses_path,
+                    "has " + count_of(links, "address", "addresses") + " but nodes[" +
+                        std::to_string(*reference) + "] has " +
+                        count_of(nodes[*reference].addresses.size(), "address", "addresses") +
+                        "; every node needs one address per link, in the same link order");
+            }
+
+            for (std::size_t a = 0; a < links; ++a) {
+                const std::string& address = node.addresses[a];
+                const std::string address_path = index_path(addresses_path, a);
+                if (address.empty()) {
+                    add(address_path, "must not be empty");
+                } else if (auto [it, fresh] = first_address.emplace(address, address_path); !fresh) {
+                    add(address_path, quote(address) + " is already used by " + it->second);
+                }
+            }
+
+            if (node.votes > max_votes_per_node) {
+                add(field_path("nodes", i, "votes"), "must be 0.." + std::to_string(max_votes_per_node) +
+                                                         ", got " + std::to_string(node.votes));
+            }
+        }
+
+        if (!nodes.empty() && config_.total_votes() == 0) {
+            add("nodes", "the total of all nodes' votes must be at least 1, got 0: without votes "
+                         "no quorum can ever form");
+        }
+    }
+
+    void check_timing() {
+        const TimingConfig& t = config_.timing;
+        const bool interval_ok = t.interval > Duration::zero();
+        const bool margin_ok = t.lease_margin > Duration::zero();
+
+        if (!interval_ok) add("heartbeat.interval_ms", "must be greater than 0, got " + ms(t.interval));
+
+        if (interval_ok) {
+            // timeout >= 2 * interval, written so that it cannot overflow: for
+            // integers t >= 2i exactly when t / 2 >= i (i > 0).
+            if (t.timeout.count() / 2 < t.interval.count()) {
+                const std::int64_t interval_ms = to_ms(t.interval);
+                add("heartbeat.timeout_ms",
+                    "must be at least 2 × heartbeat.interval_ms (2 × " + std::to_string(interval_ms) +
+                        " = " + std::to_string(2 * interval_ms) + "), got " + ms(t.timeout) +
+                        ", so that one lost heartbeat does not declare a node dead");
+            }
+        } else if (t.timeout <= Duration::zero()) {
+            add("heartbeat.timeout_ms", "must be greater than 0, got " + ms(t.timeout));
+        }
+
+        if (t.tick <= Duration::zero()) {
+            add("heartbeat.tick_ms", "must be greater than 0, got " + ms(t.tick));
+        } else {
+            if (interval_ok && t.tick > t.interval) {
+                add("heartbeat.tick_ms", "must be at most heartbeat.interval_ms (" + ms(t.interval) +
+                                             "), got " + ms(t.tick) +
+                                             ": heartbeats are sent from ticks, so a slower tick "
+                                             "stretches the interval");
+            }
+            if (margin_ok && t.tick > t.lease_margin) {
+                add("heartbeat.tick_ms", "must be at most lease.margin_ms (" + ms(t.lease_margin) +
+                                             "), got " + ms(t.tick) +
+                                             ": the core notices a lease ending up to one tick "
+                                             "late, and the margin must cover that");
+            }
+        }
+
+        if (t.max_clock_drift_ppm > max_drift_ppm) {
+            add("lease.max_clock_drift_ppm",
+                "must be at most " + std::to_string(max_drift_ppm) + " (10%), got " +
+                    std::to_string(t.max_clock_drift_ppm) +
+                    ": a granter waits lease × (1 + drift) / (1 − drift), which grows without "
+                    "bound as the drift nears 100%, so a larger bound makes leases meaningless");
+        }
+
+        if (!margin_ok) add("lease.margin_ms", "must be greater than 0, got " + ms(t.lease_margin));
+    }
+
+    void check_groups() {
+        const auto& groups = config_.groups;
+        if (groups.size() > max_groups) {
+            add("groups", "at most " + std::to_string(max_groups) + " groups are allowed, got " +
+                              std::to_string(groups.size()));
+        }
+
+        std::map<std::string_view, std::size_t> first_name;
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            const GroupConfig& group = groups[g];
+
+            const std::string name_path = field_path("groups", g, "name");
+            if (auto problem = check_name(group.name)) {
+                add(name_path, *problem);
+            } else if (auto [it, fresh] = first_name.emplace(group.name, g); !fresh) {
+                add(name_path, quote(group.name) + " is already used by " +
+                                   field_path("groups", it->second, "name"));
+            }
+
+            const std::string nodes_path = field_path("groups", g, "nodes");
+            if (group.nodes.empty()) add(nodes_path, "at least 1 eligible node is required, got 0");
+            std::map<std::string_view, std::size_t> first_member;
+            for (std::size_t n = 0; n < group.nodes.size(); ++n) {
+                const std::string& member = group.nodes[n];
+                const std::string member_path = index_path(nodes_path, n);
+                if (config_.node_index(member) == no_node) {
+                    add(member_path, quote(member) + " is not the name of any node in nodes");
+                } else if (auto [it, fresh] = first_member.emplace(member, n); !fresh) {
+                    add(member_path, quote(member) + " is listed twice, also at " +
+                                         index_path(nodes_path, it->second));
+                }
+            }
+
+            if (group.start_timeout <= Duration::zero()) {
+                add(field_path("groups", g, "start_timeout_ms"),
+                    "must be greater than 0, got " + ms(group.start_timeout));
+            }
+            const std::string stop_path = field_path("groups", g, "stop_timeout_ms");
+            if (group.stop_timeout <= Duration::zero()) {
+                add(stop_path, "must be greater than 0, got " + ms(group.stop_timeout));
+            } else if (group.stop_timeout > max_stop_timeout) {
+                add(stop_path, "must be at most " + ms(max_stop_timeout) + " (60 s), got " +
+                                   ms(group.stop_timeout) +
+                                   ": the stop budget is part of the lease and adds to every failover");
+            }
+        }
+    }
+
+    const ClusterConfig& config_;
+    std::vector<ConfigError> errors_;
+};
+
+constexpr std::uint64_t fnv_offset_basis = 0xcbf29ce484222325ULL;
+constexpr std::uint64_t fnv_prime = 0x100000001b3ULL;
+
+std::uint64_t fnv1a(std::string_view bytes) {
+    std::uint64_t hash = fnv_offset_basis;
+    for (const char c : bytes) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= fnv_prime;
+    }
+    return hash;
+}
+
+// Canonical text: one "key=value" line per field in a fixed order. Strings carry
+// their length, so no choice of names or addresses can make two different configs
+// render the same (e.g. addresses {"ab", "c"} and {"a", "bc"}). Lists carry their
+// count for the same reason. Enums are written by name, so reordering an enum
+// declaration does not change the hash.
+class CanonicalWriter {
+public:
+    void text(std::string_view key, std::string_view value) {
+        out_ += key;
+        out_ += '=';
+        out_ += std::to_string(value.size());
+        out_ += ':';
+        out_ += value;
+        out_ += '\n';
+    }
+    void number(std::string_view key, std::int64_t value) {
+        out_ += key;
+        out_ += '=';
+        out_ += std::to_string(value);
+        out_ += '\n';
+    }
+    void duration(std::string_view key, Duration value) { number(key, value.count()); }
+    const std::string& str() const { return out_; }
+
+private:
+    std::string out_;
+};
+
+std::string_view to_string(Failback f) {
+    switch (f) {
+        case Failback::never: return "never";
+        case Failback::automatic: return "automatic";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(WaitForAll w) {
+    switch (w) {
+        case WaitForAll::no: return "no";
+        case WaitForAll::yes: return "yes";
+    }
+    return "unknown";
+}
+
+}  // namespace
+
+std::uint32_t ClusterConfig::total_votes() const {
+    // Saturates instead of wrapping: before validation votes can be anything, and a
+    // wrapped sum could look like a small, plausible total.
+    std::uint64_t total = 0;
+    for (const NodeConfig& node : nodes) total += node.votes;
+    return static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(total, std::numeric_limits<std::uint32_t>::max()));
+}
+
+NodeId ClusterConfig::node_index(const std::string& name) const {
+    // NodeId cannot address more than no_node entries; validation caps nodes far below.
+    const std::size_t limit = std::min<std::size_t>(nodes.size(), no_node);
+    for (std::size_t i = 0; i < limit; ++i) {
+        if (nodes[i].name == name) return static_cast<NodeId>(i);
+    }
+    return no_node;
+}
+
+std::size_t ClusterConfig::group_index(const std::string& name) const {
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        if (groups[i].name == name) return i;
+    }
+    return groups.size();
+}
+
+std::vector<ConfigError> validate(const ClusterConfig& config) { return Validator(config).run(); }
+
+std::uint64_t config_hash(const ClusterConfig& config) {
+    CanonicalWriter w;
+    // Bump the version whenever the rendering changes: nodes running different
+    // renderings would see different hashes and refuse each other's heartbeats.
+    w.text("format", "hacluster-config-v1");
+    w.text("cluster", config.cluster);
+
+    w.number("nodes", static_cast<std::int64_t>(config.nodes.size()));
+    for (const NodeConfig& node : config.nodes) {
+        w.text("node.name", node.name);
+        w.number("node.addresses", static_cast<std::int64_t>(node.addresses.size()));
+        for (const std::string& address : node.addresses) w.text("node.address", address);
+        w.number("node.votes", node.votes);
+    }
+
+    const TimingConfig& t = config.timing;
+    w.duration("timing.interval_ns", t.interval);
+    w.duration("timing.timeout_ns", t.timeout);
+    w.number("timing.max_clock_drift_ppm", t.max_clock_drift_ppm);
+    w.duration("timing.lease_margin_ns", t.lease_margin);
+    w.duration("timing.tick_ns", t.tick);
+
+    w.text("quorum.wait_for_all", to_string(config.quorum.wait_for_all));
+
+    w.number("groups", static_cast<std::int64_t>(config.groups.size()));
+    for (const GroupConfig& group : config.groups) {
+        w.text("group.name", group.name);
+        w.number("group.nodes", static_cast<std::int64_t>(group.nodes.size()));
+        for (const std::string& member : group.nodes) w.text("group.node", member);
+        w.text("group.failback", to_string(group.failback));
+        w.duration("group.start_timeout_ns", group.start_timeout);
+        w.duration("group.stop_timeout_ns", group.stop_timeout);
+    }
+    return fnv1a(w.str());
+}
+
+std::uint64_t cluster_id(const std::string& cluster_name) { return fnv1a(cluster_name); }
+
+}  // namespace hacluster::agent
