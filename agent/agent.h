@@ -72,6 +72,7 @@ struct View {
     Term term = 0;
     bool standby = false;
     bool leaving = false;
+    std::uint64_t packets_rejected = 0;  // undecodable, forged, replayed or foreign datagrams
     std::vector<PeerView> peers;    // indexed by NodeId, self included (alive)
     std::vector<GroupView> groups;  // indexed by GroupId
     std::vector<GrantView> grants;  // indexed by GroupId

@@ -76,7 +76,8 @@ struct Request {
     friend bool operator==(const Request&, const Request&) = default;
 };
 
-// The coordinator's answer to a forwarded request.
+// The answer to a forwarded request, from the node that handled it: the
+// coordinator for a switchover, the named node for standby / online.
 struct RequestAck {
     NodeId requester = no_node;
     std::uint32_t id = 0;
@@ -111,7 +112,7 @@ struct Heartbeat {
     std::vector<Assignment> assignments;  // only when flag_coordinator
     std::vector<std::uint16_t> failed_groups;  // groups whose start failed here recently
     std::vector<Request> requests;
-    std::vector<RequestAck> acks;  // only when flag_coordinator
+    std::vector<RequestAck> acks;  // answers to requests other nodes forwarded here
     friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 
@@ -136,10 +137,13 @@ enum class DecodeErrc : std::uint8_t {
 };
 
 // Which field was bad and why; field is a stable dotted name such as
-// "header.version" or "claims[2].state".
+// "header.version" or "claims[2].state" (match on code and field, not on text).
+// detail says what was wrong with the value in it, e.g. "unknown claim state 9",
+// for logs; message() renders all three.
 struct DecodeError {
     DecodeErrc code;
     std::string field;
+    std::string detail{};
     std::string message() const;
 };
 

@@ -1,0 +1,555 @@
+// The agent's step loop and this node's role for every group (design §3, §4).
+#include "agent/agent.h"
+
+#include <algorithm>
+
+#include "agent/agent_state.h"
+#include "agent/assert.h"
+
+namespace hacluster::agent {
+
+namespace {
+
+// How long a node whose start failed stays out of the running for that group:
+// long enough that the coordinator tries the others first, short enough that a
+// transient failure does not leave the group down when every node had one.
+constexpr int start_failure_backoff_timeouts = 10;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+const char* to_string(Role role) {
+    switch (role) {
+        case Role::standby: return "standby";
+        case Role::claiming: return "claiming";
+        case Role::starting: return "starting";
+        case Role::primary: return "primary";
+        case Role::stopping: return "stopping";
+        case Role::stop_failed: return "stop_failed";
+    }
+    return "unknown";
+}
+
+const char* to_string(out::TransitionKind kind) {
+    using K = out::TransitionKind;
+    switch (kind) {
+        case K::node_up: return "node_up";
+        case K::node_down: return "node_down";
+        case K::node_restarted: return "node_restarted";
+        case K::link_up: return "link_up";
+        case K::link_down: return "link_down";
+        case K::quorum_won: return "quorum_won";
+        case K::quorum_lost: return "quorum_lost";
+        case K::coordinator_elected: return "coordinator_elected";
+        case K::coordinator_changed: return "coordinator_changed";
+        case K::assigned: return "assigned";
+        case K::claiming: return "claiming";
+        case K::starting: return "starting";
+        case K::started: return "started";
+        case K::start_failed: return "start_failed";
+        case K::stopping: return "stopping";
+        case K::stopped: return "stopped";
+        case K::stop_failed: return "stop_failed";
+        case K::released: return "released";
+        case K::standby: return "standby";
+        case K::online: return "online";
+        case K::left: return "left";
+    }
+    return "unknown";
+}
+
+const char* to_string(ExecStatus status) {
+    switch (status) {
+        case ExecStatus::done: return "done";
+        case ExecStatus::timed_out: return "timed_out";
+        case ExecStatus::killed: return "killed";
+        case ExecStatus::spawn_failed: return "spawn_failed";
+        case ExecStatus::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
+
+Agent::State::State(const ClusterConfig& cfg, NodeId self_id, const wire::Authenticator& a,
+                    AgentOptions opts, Instant start_at)
+    : config(cfg),
+      self(self_id),
+      auth(a),
+      options(opts),
+      start(start_at),
+      cluster_id(agent::cluster_id(cfg.cluster)),
+      config_hash(agent::config_hash(cfg)),
+      links(cfg.nodes.empty() ? 0 : cfg.nodes[0].addresses.size()),
+      now(start_at),
+      prng(opts.seed),
+      next_send(start_at) {
+    HA_ASSERT(self < config.nodes.size());
+    HA_ASSERT(validate(config).empty());
+    for (const GroupConfig& group : config.groups) {
+        timing.push_back(group_timing(config, group));
+        max_grant_hold = std::max(max_grant_hold, timing.back().grant_hold);
+        std::vector<bool> listed(config.nodes.size(), false);
+        for (const std::string& name : group.nodes) listed[config.node_index(name)] = true;
+        eligible_node.push_back(std::move(listed));
+    }
+    peers.resize(config.nodes.size());
+    for (PeerState& peer : peers) {
+        peer.link_heard.resize(links);
+        peer.link_up.resize(links, false);
+    }
+    assignment.resize(config.groups.size());
+    placement.resize(config.groups.size());
+    grants.resize(config.groups.size());
+    groups.resize(config.groups.size());
+    for (GroupState& group : groups) group.anchors.resize(config.nodes.size());
+    seen_since_start.insert(self);
+}
+
+Agent::Agent(const ClusterConfig& config, NodeId self, const wire::Authenticator& auth,
+             AgentOptions options, Instant start)
+    : s_(std::make_unique<State>(config, self, auth, options, start)) {}
+
+Agent::~Agent() = default;
+
+void Agent::step(Instant now, const Input& input) {
+    HA_ASSERT(now >= s_->now);
+    s_->now = now;
+    s_->step(input);
+}
+
+std::vector<Output> Agent::take_outputs() { return std::exchange(s_->outputs, {}); }
+
+void Agent::State::step(const Input& input) {
+    if (left) return;
+    // Deadlines first: a lease that ran out while we were not scheduled must be
+    // acted on before anything else (design §4.3).
+    for (GroupId g = 0; g < groups.size(); ++g) update_lease(g);
+    std::visit(Overloaded{
+                   [](const in::Tick&) {},
+                   [this](const in::Packet& p) { on_packet(p); },
+                   [this](const in::ScriptDone& d) { on_script_done(d); },
+                   [this](const in::Command& c) { on_command(c); },
+                   [this](const in::Shutdown&) { on_shutdown(); },
+                   [this](const in::SupervisorStopped& s) { on_supervisor_stopped(s.group); },
+               },
+               input);
+    evaluate();
+}
+
+void Agent::State::evaluate() {
+    update_membership();
+    update_quorum();
+    update_coordinator();
+    if (is_coordinator) update_placement();
+    adopt_assignments();
+    update_grants();
+    update_roles();
+    expire_requests();
+    if (urgent || now >= next_send) send_heartbeat();
+    if (leaving && !left) {
+        const bool all_released =
+            std::none_of(groups.begin(), groups.end(), [](const GroupState& g) {
+                return g.role != Role::standby;
+            });
+        if (all_released) {
+            // A few announcements so that a lost datagram does not cost the
+            // survivors a full grant hold (design §4.4).
+            while (leave_announcements < 2) {
+                send_heartbeat();
+                ++leave_announcements;
+            }
+            left = true;
+            transition(out::TransitionKind::left, std::nullopt, self, term, "shutdown");
+            outputs.emplace_back(out::LeaveDone{});
+        }
+    }
+}
+
+bool Agent::State::holds(GroupId g) const {
+    const Role r = groups[g].role;
+    return r == Role::starting || r == Role::primary || r == Role::stopping ||
+           r == Role::stop_failed;
+}
+
+std::optional<Instant> Agent::State::sent_time(Seq s) const {
+    for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
+        if (it->first == s) return it->second;
+        if (it->first < s) break;
+    }
+    return std::nullopt;
+}
+
+// design §4.2: the lease ends L after the send time of the newest heartbeat that
+// granters holding a majority of votes acknowledged while granting this term.
+void Agent::State::update_lease(GroupId g) {
+    GroupState& gs = groups[g];
+    if (gs.role == Role::standby || gs.role == Role::stop_failed) {
+        gs.lease_end.reset();
+        return;
+    }
+    std::vector<std::pair<Instant, std::uint32_t>> votes;
+    for (NodeId n = 0; n < config.nodes.size(); ++n) {
+        if (gs.anchors[n]) votes.emplace_back(*gs.anchors[n], votes_of(n));
+    }
+    std::sort(votes.begin(), votes.end(), [](const auto& a, const auto& b) {
+        return a.first > b.first;
+    });
+    std::uint32_t count = 0;
+    std::optional<Instant> anchor;
+    for (const auto& [at, v] : votes) {
+        count += v;
+        if (count >= config.majority()) {
+            anchor = at;
+            break;
+        }
+    }
+    gs.lease_end = anchor ? std::optional<Instant>(*anchor + timing[g].lease) : std::nullopt;
+
+    const bool lease_ok = gs.lease_end && now < *gs.lease_end - timing[g].stop_lead;
+    if ((gs.role == Role::starting || gs.role == Role::primary) && !lease_ok) {
+        begin_stop(g, gs.lease_end ? "lease_expiring" : "no_lease");
+    }
+    if (gs.role == Role::starting || gs.role == Role::primary) emit_guard(g);
+}
+
+void Agent::State::emit_guard(GroupId g) {
+    GroupState& gs = groups[g];
+    if (!gs.lease_end) return;
+    const Instant stop_at = *gs.lease_end - timing[g].stop_lead;
+    if (gs.guard_active && gs.guard_sent == stop_at) return;
+    gs.guard_active = true;
+    gs.guard_sent = stop_at;
+    outputs.emplace_back(out::Guard{g, stop_at});
+}
+
+void Agent::State::update_roles() {
+    for (GroupId g = 0; g < groups.size(); ++g) {
+        GroupState& gs = groups[g];
+        const std::optional<NodeId>& assigned = assignment[g];
+        const bool assigned_here = assigned && *assigned == self;
+        const bool moved_away = assigned && *assigned != self;
+        switch (gs.role) {
+            case Role::standby:
+                if (assigned_here && !standby && !leaving &&
+                    quorum == wire::QuorumState::won &&
+                    !(gs.failed_until && now < *gs.failed_until)) {
+                    begin_claim(g);
+                }
+                break;
+            case Role::claiming:
+                if (moved_away || leaving || standby || !assigned) {
+                    abandon_claim(g, leaving ? "leaving" : standby ? "standby" : "not_assigned");
+                    break;
+                }
+                update_lease(g);
+                if (gs.lease_end && now < *gs.lease_end - timing[g].stop_lead) begin_start(g);
+                break;
+            case Role::starting:
+            case Role::primary:
+                if (leaving) {
+                    begin_stop(g, "leaving");
+                } else if (moved_away) {
+                    begin_stop(g, "moved_to_" + config.nodes[*assigned].name);
+                }
+                break;
+            case Role::stopping:
+                break;
+            case Role::stop_failed:
+                if (gs.retry_stop_at && now >= *gs.retry_stop_at && !gs.op) {
+                    gs.retry_stop_at.reset();
+                    run_script(g, ScriptAction::stop, "retry_" + gs.stop_reason);
+                }
+                break;
+        }
+        if (gs.released_until && now >= *gs.released_until) gs.released_until.reset();
+    }
+}
+
+void Agent::State::begin_claim(GroupId g) {
+    GroupState& gs = groups[g];
+    gs.role = Role::claiming;
+    gs.term = ++term;
+    std::fill(gs.anchors.begin(), gs.anchors.end(), std::nullopt);
+    gs.lease_end.reset();
+    gs.released_until.reset();
+    transition(out::TransitionKind::claiming, g, self, gs.term, "assigned");
+    urgent = true;
+}
+
+void Agent::State::abandon_claim(GroupId g, const std::string& reason) {
+    // Nothing ran, but granters may have voted for us: announce the release so
+    // they free the grant at once instead of holding it (design §4.4).
+    become_standby(g, reason);
+}
+
+void Agent::State::begin_start(GroupId g) {
+    GroupState& gs = groups[g];
+    gs.role = Role::starting;
+    transition(out::TransitionKind::starting, g, self, gs.term, "lease_granted");
+    emit_guard(g);
+    run_script(g, ScriptAction::start, "promote");
+    urgent = true;
+}
+
+void Agent::State::begin_stop(GroupId g, const std::string& reason) {
+    GroupState& gs = groups[g];
+    if (gs.role == Role::stopping || gs.role == Role::stop_failed ||
+        gs.role == Role::standby) {
+        return;
+    }
+    if (gs.role == Role::claiming) {
+        abandon_claim(g, reason);
+        return;
+    }
+    if (gs.op) {
+        // A start in flight: kill it first; the stop follows (the runner kills the
+        // whole process group before the stop script runs).
+        outputs.emplace_back(out::CancelScript{*gs.op});
+        gs.op.reset();
+    }
+    gs.role = Role::stopping;
+    gs.stop_reason = reason;
+    transition(out::TransitionKind::stopping, g, self, gs.term, reason);
+    run_script(g, ScriptAction::stop, reason);
+    urgent = true;
+}
+
+void Agent::State::become_standby(GroupId g, const std::string& reason) {
+    GroupState& gs = groups[g];
+    const bool was_claiming = gs.role == Role::claiming;
+    if (gs.op) {
+        outputs.emplace_back(out::CancelScript{*gs.op});
+        gs.op.reset();
+    }
+    gs.role = Role::standby;
+    gs.lease_end.reset();
+    gs.retry_stop_at.reset();
+    std::fill(gs.anchors.begin(), gs.anchors.end(), std::nullopt);
+    gs.released_term = gs.term;
+    gs.released_until = now + timing[g].grant_hold + config.timing.timeout;
+    if (gs.guard_active) {
+        gs.guard_active = false;
+        gs.guard_sent.reset();
+        outputs.emplace_back(out::Guard{g, std::nullopt});
+    }
+    transition(out::TransitionKind::released, g, self, gs.term,
+               was_claiming ? "claim_abandoned_" + reason : reason);
+    urgent = true;
+}
+
+void Agent::State::run_script(GroupId g, ScriptAction action, const std::string& reason) {
+    GroupState& gs = groups[g];
+    const std::uint64_t op = next_op++;
+    gs.op = op;
+    gs.op_action = action;
+    const GroupConfig& group = config.groups[g];
+    outputs.emplace_back(out::RunScript{op, g, action, gs.term, reason,
+                                        action == ScriptAction::start ? group.start_timeout
+                                                                      : group.stop_timeout});
+}
+
+void Agent::State::on_script_done(const in::ScriptDone& done) {
+    for (GroupId g = 0; g < groups.size(); ++g) {
+        GroupState& gs = groups[g];
+        if (!gs.op || *gs.op != done.op) continue;
+        gs.op.reset();
+        const bool ok = done.status == ExecStatus::done && done.exit_code == 0;
+        if (gs.op_action == ScriptAction::start) {
+            if (gs.role != Role::starting) return;
+            if (ok) {
+                gs.role = Role::primary;
+                transition(out::TransitionKind::started, g, self, gs.term, "start_ok");
+                urgent = true;
+            } else {
+                gs.failed_until =
+                    now + start_failure_backoff_timeouts * config.timing.timeout;
+                transition(out::TransitionKind::start_failed, g, self, gs.term,
+                           std::string(to_string(done.status)) + "_exit_" +
+                               std::to_string(done.exit_code));
+                begin_stop(g, "start_failed");
+            }
+            return;
+        }
+        // A stop.
+        if (ok) {
+            transition(out::TransitionKind::stopped, g, self, gs.term, gs.stop_reason);
+            become_standby(g, gs.stop_reason);
+        } else {
+            // State unknown: keep holding (nobody may take over while we say
+            // stop_failed), retry after an interval (design §4.5).
+            gs.role = Role::stop_failed;
+            gs.lease_end.reset();
+            gs.retry_stop_at = now + config.timing.interval;
+            transition(out::TransitionKind::stop_failed, g, self, gs.term,
+                       std::string(to_string(done.status)) + "_exit_" +
+                           std::to_string(done.exit_code));
+            urgent = true;
+        }
+        return;
+    }
+}
+
+void Agent::State::on_supervisor_stopped(GroupId g) {
+    if (g >= groups.size()) return;
+    GroupState& gs = groups[g];
+    if (gs.role == Role::standby) return;
+    transition(out::TransitionKind::stopped, g, self, gs.term, "supervisor");
+    become_standby(g, "supervisor_stopped");
+}
+
+void Agent::State::on_shutdown() {
+    if (leaving) return;
+    leaving = true;
+    for (GroupId g = 0; g < groups.size(); ++g) begin_stop(g, "leaving");
+    urgent = true;
+}
+
+void Agent::State::transition(out::TransitionKind kind, std::optional<GroupId> group, NodeId node,
+                              Term t, std::string reason) {
+    outputs.emplace_back(out::Transition{kind, group, node, t, std::move(reason)});
+}
+
+void Agent::State::send_heartbeat() {
+    wire::Heartbeat hb = build_heartbeat();
+    // Our own vote for our own claims (design §4.1), processed as if received.
+    for (const wire::Claim& claim : hb.claims) on_claim(self, claim, hb.seq);
+    for (GroupId g = 0; g < grants.size(); ++g) {
+        const GrantState& gr = grants[g];
+        if (gr.holder == no_node && gr.max_term == 0) continue;
+        if (gr.holder == no_node) {
+            hb.grants.push_back(wire::Grant{g, no_node, gr.max_term, 0});
+        } else {
+            hb.grants.push_back(wire::Grant{g, gr.holder, gr.term, gr.acked_seq});
+        }
+    }
+    forget_anchors_of(self, &hb);
+    for (const wire::Grant& grant : hb.grants) on_grant(self, grant);
+    const std::vector<std::uint8_t> bytes = wire::encode(hb, auth);
+    for (NodeId n = 0; n < config.nodes.size(); ++n) {
+        if (n == self) continue;
+        for (std::size_t link = 0; link < links; ++link) {
+            outputs.emplace_back(out::Send{n, static_cast<std::uint8_t>(link), bytes});
+        }
+    }
+    urgent = false;
+    next_send = now + config.timing.interval;
+    for (GroupId g = 0; g < groups.size(); ++g) update_lease(g);
+}
+
+wire::Heartbeat Agent::State::build_heartbeat() {
+    wire::Heartbeat hb;
+    hb.cluster_id = cluster_id;
+    hb.sender = self;
+    hb.incarnation = options.incarnation;
+    hb.seq = ++seq;
+    sent.emplace_back(hb.seq, now);
+    while (sent.size() > 256) sent.pop_front();
+    hb.term = term;
+    hb.config_hash = config_hash;
+    hb.flags = (is_coordinator ? wire::flag_coordinator : 0) | (standby ? wire::flag_standby : 0) |
+               (leaving ? wire::flag_leaving : 0) | (in_quiet_period() ? wire::flag_quiet : 0);
+    hb.quorum = quorum;
+    hb.coordinator = coordinator;
+    hb.coordinator_term = coordinator_term;
+    for (NodeId n = 0; n < config.nodes.size(); ++n) {
+        if (n == self || !peers[n].alive) continue;
+        hb.view.push_back(wire::PeerEntry{n, peers[n].incarnation, peers[n].replay.highest()});
+    }
+    for (GroupId g = 0; g < groups.size(); ++g) {
+        const GroupState& gs = groups[g];
+        wire::ClaimState state;
+        switch (gs.role) {
+            case Role::standby:
+                if (!gs.released_until) continue;
+                hb.claims.push_back(wire::Claim{g, wire::ClaimState::released, gs.released_term});
+                continue;
+            case Role::claiming: state = wire::ClaimState::claiming; break;
+            case Role::starting: state = wire::ClaimState::starting; break;
+            case Role::primary: state = wire::ClaimState::primary; break;
+            case Role::stopping: state = wire::ClaimState::stopping; break;
+            case Role::stop_failed: state = wire::ClaimState::stop_failed; break;
+        }
+        hb.claims.push_back(wire::Claim{g, state, gs.term});
+    }
+    if (is_coordinator) {
+        for (GroupId g = 0; g < placement.size(); ++g) {
+            hb.assignments.push_back(wire::Assignment{g, placement[g].assigned});
+        }
+    }
+    for (GroupId g = 0; g < groups.size(); ++g) {
+        if (groups[g].failed_until && now < *groups[g].failed_until) hb.failed_groups.push_back(g);
+    }
+    for (const PendingRequest& p : pending_requests) hb.requests.push_back(p.request);
+    for (const HandledRequest& h : handled_requests) {
+        hb.acks.push_back(wire::RequestAck{h.requester, h.id, static_cast<std::uint8_t>(h.ok)});
+    }
+    return hb;
+}
+
+View Agent::view() const {
+    const State& s = *s_;
+    View v;
+    v.self = s.self;
+    v.incarnation = s.options.incarnation;
+    v.quorum = s.quorum;
+    v.votes_present = s.votes_present;
+    v.votes_needed = s.config.majority();
+    v.coordinator = s.coordinator;
+    v.is_coordinator = s.is_coordinator;
+    v.term = s.term;
+    v.standby = s.standby;
+    v.leaving = s.leaving;
+    v.packets_rejected = s.packets_rejected;
+    for (NodeId n = 0; n < s.config.nodes.size(); ++n) {
+        PeerView p;
+        p.node = n;
+        if (n == s.self) {
+            p.alive = !s.left;
+            p.incarnation = s.options.incarnation;
+            p.standby = s.standby;
+            p.leaving = s.leaving;
+            p.quorum = s.quorum;
+            p.links.resize(s.links, LinkView{true, s.now});
+        } else {
+            const PeerState& peer = s.peers[n];
+            p.alive = peer.alive;
+            p.incarnation = peer.incarnation;
+            for (std::size_t l = 0; l < s.links; ++l) {
+                p.links.push_back(LinkView{peer.link_up[l], peer.link_heard[l]});
+            }
+            if (const wire::Heartbeat* hb = s.last_of(n)) {
+                p.standby = (hb->flags & wire::flag_standby) != 0;
+                p.leaving = (hb->flags & wire::flag_leaving) != 0;
+                p.quorum = hb->quorum;
+            }
+        }
+        v.peers.push_back(std::move(p));
+    }
+    for (GroupId g = 0; g < s.groups.size(); ++g) {
+        const GroupState& gs = s.groups[g];
+        GroupView gv;
+        gv.group = g;
+        gv.role = gs.role;
+        gv.term = gs.term;
+        gv.lease_end = gs.lease_end;
+        gv.assigned = s.assignment[g].value_or(no_node);
+        gv.holder = s.holder_of(g);
+        gv.failed_here = gs.failed_until && s.now < *gs.failed_until;
+        v.groups.push_back(gv);
+        const GrantState& gr = s.grants[g];
+        GrantView grv;
+        const bool live = gr.holder != no_node && !s.grant_expired(g);
+        grv.holder = live ? gr.holder : no_node;
+        grv.term = live ? gr.term : gr.max_term;
+        if (live) grv.held_until = gr.renewed + s.timing[g].grant_hold;
+        v.grants.push_back(grv);
+    }
+    return v;
+}
+
+}  // namespace hacluster::agent

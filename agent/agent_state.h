@@ -1,0 +1,196 @@
+#pragma once
+// Internal state of Agent, shared by the files that implement it:
+// agent.cpp (step, roles, scripts), membership.cpp (peers, links, quorum),
+// lease_grants.cpp (this node as a voter), placement.cpp (coordinator),
+// operator_requests.cpp (commands). Not part of the public API.
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agent/agent.h"
+#include "agent/prng.h"
+#include "agent/replay_window.h"
+#include "agent/timing.h"
+
+namespace hacluster::agent {
+
+struct PeerState {
+    ReplayWindow replay;
+    Incarnation incarnation = 0;
+    std::vector<std::optional<Instant>> link_heard;  // per link
+    std::vector<bool> link_up;                       // as last reported
+    std::optional<Instant> last_heard;
+    bool alive = false;  // as last reported (node_up / node_down)
+    std::optional<wire::Heartbeat> last;  // latest accepted heartbeat while alive
+};
+
+// This node as a voter for one group (design §4): at most one holder at a time,
+// and no new holder before the last renewal is grant_hold old.
+struct GrantState {
+    NodeId holder = no_node;
+    Term term = 0;
+    Instant renewed{};
+    Seq acked_seq = 0;
+    Term max_term = 0;              // highest term ever granted (claims must not go below)
+    NodeId max_term_holder = no_node;
+    // The latest claim this node could not grant yet only because the grant was
+    // still held: granted the moment the hold ends (saves up to an interval).
+    NodeId pending = no_node;
+    Term pending_term = 0;
+    Seq pending_seq = 0;
+    Instant pending_at{};
+};
+
+// This node as a (would-be) holder of one group.
+struct GroupState {
+    Role role = Role::standby;
+    Term term = 0;
+    std::optional<std::uint64_t> op;  // script in flight
+    ScriptAction op_action = ScriptAction::start;
+    // Per granter: the send time of our newest heartbeat it acknowledged while
+    // granting us this term (design §4.2).
+    std::vector<std::optional<Instant>> anchors;
+    std::optional<Instant> lease_end;
+    std::optional<Instant> guard_sent;     // stop_at last given to the supervisor
+    bool guard_active = false;
+    std::optional<Instant> released_until;  // keep announcing `released` until then
+    Term released_term = 0;
+    std::optional<Instant> failed_until;    // a start failed here: not eligible until then
+    std::optional<Instant> retry_stop_at;   // after a failed stop
+    std::string stop_reason;
+};
+
+// The coordinator's per-group placement state (design §3).
+struct PlacementState {
+    NodeId assigned = no_node;
+    NodeId switch_to = no_node;  // a switchover in progress
+};
+
+struct PendingRequest {
+    wire::Request request;
+    std::uint64_t client = 0;  // in::Command::request to answer
+    Instant deadline{};
+};
+
+struct HandledRequest {
+    NodeId requester = no_node;
+    std::uint32_t id = 0;
+    bool ok = true;
+    Instant last_listed{};  // the requester still listed it then
+};
+
+struct Agent::State {
+    State(const ClusterConfig& config, NodeId self, const wire::Authenticator& auth,
+          AgentOptions options, Instant start);
+
+    // --- configuration, derived once ---
+    ClusterConfig config;
+    NodeId self;
+    const wire::Authenticator& auth;
+    AgentOptions options;
+    Instant start;
+    std::uint64_t cluster_id;
+    std::uint64_t config_hash;
+    std::size_t links;
+    std::vector<GroupTiming> timing;  // per group
+    Duration max_grant_hold{};
+    std::vector<std::vector<bool>> eligible_node;  // [group][node]: listed in the group
+
+    // --- mutable state ---
+    Instant now{};
+    Prng prng;
+    std::vector<Output> outputs;
+    Seq seq = 0;
+    Term term = 0;  // highest known
+    std::deque<std::pair<Seq, Instant>> sent;  // our recent heartbeats' send times
+    Instant next_send{};
+    bool urgent = false;  // send a heartbeat at the end of this step
+    std::uint64_t next_op = 1;
+
+    std::vector<PeerState> peers;  // indexed by NodeId, self unused
+    wire::QuorumState quorum = wire::QuorumState::pending;
+    std::uint32_t votes_present = 0;
+    bool all_seen = false;  // wait_for_all satisfied
+    std::set<NodeId> seen_since_start;
+
+    bool standby = false;
+    bool leaving = false;
+    bool left = false;
+    int leave_announcements = 0;
+
+    NodeId coordinator = no_node;  // whom we follow (may be self)
+    bool is_coordinator = false;
+    Term coordinator_term = 0;
+    std::vector<std::optional<NodeId>> assignment;  // per group, from the coordinator; nullopt: unknown
+    std::vector<PlacementState> placement;          // when coordinator
+
+    std::vector<GrantState> grants;
+    std::vector<GroupState> groups;
+
+    std::uint32_t next_request_id = 1;
+    std::vector<PendingRequest> pending_requests;
+    std::vector<HandledRequest> handled_requests;
+    std::uint64_t packets_rejected = 0;
+
+    // agent.cpp
+    void step(const Input& input);
+    void evaluate();
+    void on_script_done(const in::ScriptDone& done);
+    void on_supervisor_stopped(GroupId g);
+    void on_shutdown();
+    void update_roles();
+    void update_lease(GroupId g);
+    void begin_claim(GroupId g);
+    void abandon_claim(GroupId g, const std::string& reason);
+    void begin_start(GroupId g);
+    void begin_stop(GroupId g, const std::string& reason);
+    void become_standby(GroupId g, const std::string& reason);
+    void emit_guard(GroupId g);
+    void run_script(GroupId g, ScriptAction action, const std::string& reason);
+    void send_heartbeat();
+    wire::Heartbeat build_heartbeat();
+    void transition(out::TransitionKind kind, std::optional<GroupId> group, NodeId node, Term t,
+                    std::string reason);
+    std::optional<Instant> sent_time(Seq s) const;
+    bool holds(GroupId g) const;  // role in starting/primary/stopping/stop_failed
+
+    // membership.cpp
+    void on_packet(const in::Packet& packet);
+    void on_heartbeat(const wire::Heartbeat& hb);
+    void update_membership();
+    void update_quorum();
+    bool peer_alive(NodeId n) const;
+    const wire::Heartbeat* last_of(NodeId n) const;  // latest heartbeat of an alive peer
+    std::uint32_t votes_of(NodeId n) const { return config.nodes[n].votes; }
+
+    // lease_grants.cpp
+    bool in_quiet_period() const;
+    bool grant_expired(GroupId g) const;
+    void on_claim(NodeId from, const wire::Claim& claim, Seq seq);
+    void on_grant(NodeId from, const wire::Grant& grant);
+    void forget_anchors_of(NodeId from, const wire::Heartbeat* hb);
+    void update_grants();
+    bool may_grant(GroupId g, NodeId claimant, Term t) const;
+
+    // placement.cpp
+    void update_coordinator();
+    void update_placement();
+    bool node_eligible(GroupId g, NodeId n) const;
+    NodeId holder_of(GroupId g) const;
+    NodeId best_eligible(GroupId g, NodeId except) const;
+    void adopt_assignments();
+
+    // operator_requests.cpp
+    void on_command(const in::Command& command);
+    void handle_request(NodeId requester, const wire::Request& request);
+    std::pair<bool, std::string> apply_switchover(GroupId g, NodeId to);
+    void on_acks(const wire::Heartbeat& hb);
+    void expire_requests();
+    void reply(std::uint64_t client, bool ok, std::string message);
+};
+
+}  // namespace hacluster::agent

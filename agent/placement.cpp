@@ -1,0 +1,195 @@
+// Coordinator election and group placement (design §3).
+#include <algorithm>
+
+#include "agent/agent_state.h"
+
+namespace hacluster::agent {
+
+namespace {
+
+bool hears(const wire::Heartbeat& hb, NodeId node) {
+    return std::any_of(hb.view.begin(), hb.view.end(),
+                       [&](const wire::PeerEntry& e) { return e.node == node; });
+}
+
+const wire::Claim* claim_for(const wire::Heartbeat& hb, GroupId g) {
+    for (const wire::Claim& c : hb.claims) {
+        if (c.group == g) return &c;
+    }
+    return nullptr;
+}
+
+bool holding(wire::ClaimState s) {
+    return s == wire::ClaimState::starting || s == wire::ClaimState::primary ||
+           s == wire::ClaimState::stopping || s == wire::ClaimState::stop_failed;
+}
+
+}  // namespace
+
+// design §3.2: every node prefers the lowest-numbered node that has quorum, is
+// not leaving, and hears it both ways; a node acts as coordinator only while
+// nodes holding a majority of votes prefer it.
+void Agent::State::update_coordinator() {
+    NodeId preferred = no_node;
+    if (quorum == wire::QuorumState::won && !leaving) {
+        preferred = self;
+        for (NodeId n = 0; n < self; ++n) {
+            const wire::Heartbeat* hb = last_of(n);
+            if (hb && hb->quorum == wire::QuorumState::won && !(hb->flags & wire::flag_leaving) &&
+                hears(*hb, self)) {
+                preferred = n;
+                break;
+            }
+        }
+    }
+    if (preferred != coordinator) {
+        coordinator = preferred;
+        if (preferred != self && preferred != no_node) {
+            transition(out::TransitionKind::coordinator_changed, std::nullopt, preferred, term,
+                       "preferred");
+        }
+        urgent = true;
+    }
+    bool acting = false;
+    if (preferred == self) {
+        std::uint32_t support = votes_of(self);
+        for (NodeId n = 0; n < config.nodes.size(); ++n) {
+            const wire::Heartbeat* hb = last_of(n);
+            if (hb && hb->coordinator == self) support += votes_of(n);
+        }
+        acting = support >= config.majority();
+    }
+    if (acting && !is_coordinator) {
+        is_coordinator = true;
+        coordinator_term = ++term;
+        transition(out::TransitionKind::coordinator_elected, std::nullopt, self, coordinator_term,
+                   std::to_string(votes_present) + "/" + std::to_string(config.total_votes()) +
+                       " votes");
+        // Start from what runs (stickiness survives a coordinator change), then
+        // from the placement the previous coordinator published.
+        for (GroupId g = 0; g < placement.size(); ++g) {
+            PlacementState& p = placement[g];
+            p.switch_to = no_node;
+            const NodeId holder = holder_of(g);
+            if (holder != no_node && node_eligible(g, holder)) {
+                p.assigned = holder;
+            } else if (assignment[g] && *assignment[g] != no_node &&
+                       node_eligible(g, *assignment[g])) {
+                p.assigned = *assignment[g];
+            } else {
+                p.assigned = no_node;
+            }
+        }
+        urgent = true;
+    } else if (!acting && is_coordinator) {
+        is_coordinator = false;
+        urgent = true;
+    }
+    if (!is_coordinator) {
+        const wire::Heartbeat* hb = coordinator == no_node ? nullptr : last_of(coordinator);
+        coordinator_term = hb && (hb->flags & wire::flag_coordinator) ? hb->coordinator_term : 0;
+    }
+}
+
+bool Agent::State::node_eligible(GroupId g, NodeId n) const {
+    if (!eligible_node[g][n]) return false;
+    if (n == self) {
+        return !standby && !leaving && quorum == wire::QuorumState::won &&
+               !(groups[g].failed_until && now < *groups[g].failed_until);
+    }
+    const wire::Heartbeat* hb = last_of(n);
+    if (!hb) return false;
+    if (hb->flags & (wire::flag_standby | wire::flag_leaving)) return false;
+    if (hb->quorum != wire::QuorumState::won || !hears(*hb, self)) return false;
+    return std::find(hb->failed_groups.begin(), hb->failed_groups.end(), g) ==
+           hb->failed_groups.end();
+}
+
+NodeId Agent::State::holder_of(GroupId g) const {
+    NodeId best = no_node;
+    Term best_term = 0;
+    if (holds(g)) {
+        best = self;
+        best_term = groups[g].term;
+    }
+    for (NodeId n = 0; n < config.nodes.size(); ++n) {
+        const wire::Heartbeat* hb = last_of(n);
+        if (!hb) continue;
+        const wire::Claim* c = claim_for(*hb, g);
+        if (c && holding(c->state) && (best == no_node || c->term > best_term)) {
+            best = n;
+            best_term = c->term;
+        }
+    }
+    return best;
+}
+
+NodeId Agent::State::best_eligible(GroupId g, NodeId except) const {
+    for (const std::string& name : config.groups[g].nodes) {
+        const NodeId n = config.node_index(name);
+        if (n != except && node_eligible(g, n)) return n;
+    }
+    return no_node;
+}
+
+// design §3.3: stickiness, failback, switchover, eligibility.
+void Agent::State::update_placement() {
+    for (GroupId g = 0; g < placement.size(); ++g) {
+        PlacementState& p = placement[g];
+        const NodeId holder = holder_of(g);
+        NodeId next = p.assigned;
+        std::string reason;
+        if (p.switch_to != no_node && !node_eligible(g, p.switch_to)) p.switch_to = no_node;
+        if (p.switch_to != no_node) {
+            next = p.switch_to;
+            reason = "switchover";
+            const bool done = holder == p.switch_to &&
+                              (holder == self ? groups[g].role == Role::primary
+                                              : claim_for(*last_of(holder), g)->state ==
+                                                    wire::ClaimState::primary);
+            if (done) p.switch_to = no_node;
+        } else if (next != no_node && node_eligible(g, next)) {
+            const NodeId best = best_eligible(g, no_node);
+            const bool settled = holder == next;
+            if (config.groups[g].failback == Failback::automatic && best != next && settled) {
+                next = best;
+                reason = "failback";
+            }
+        } else {
+            const NodeId before = next;
+            if (holder != no_node && node_eligible(g, holder)) {
+                next = holder;
+                reason = "running_there";
+            } else {
+                next = best_eligible(g, no_node);
+                reason = before == no_node ? "placement"
+                                           : config.nodes[before].name + "_not_eligible";
+            }
+        }
+        if (next != p.assigned) {
+            p.assigned = next;
+            transition(out::TransitionKind::assigned, g, next, term,
+                       next == no_node ? reason + "_no_eligible_node" : reason);
+            urgent = true;
+        }
+    }
+}
+
+void Agent::State::adopt_assignments() {
+    const wire::Heartbeat* hb =
+        is_coordinator || coordinator == no_node ? nullptr : last_of(coordinator);
+    const bool follow = hb && (hb->flags & wire::flag_coordinator);
+    for (GroupId g = 0; g < assignment.size(); ++g) {
+        if (is_coordinator) {
+            assignment[g] = placement[g].assigned;
+            continue;
+        }
+        assignment[g].reset();
+        if (!follow) continue;
+        for (const wire::Assignment& a : hb->assignments) {
+            if (a.group == g) assignment[g] = a.node;
+        }
+    }
+}
+
+}  // namespace hacluster::agent

@@ -1,0 +1,93 @@
+#include "agent/timing.h"
+
+#include <sstream>
+
+namespace hacluster::agent {
+
+namespace {
+
+// d * num / den, rounded up, in integer nanoseconds (no floating point: the
+// numbers must be identical on every node and in the simulator).
+Duration scale_up(Duration d, std::int64_t num, std::int64_t den) {
+    const __int128 n = static_cast<__int128>(d.count()) * num;
+    return Duration(static_cast<std::int64_t>((n + den - 1) / den));
+}
+
+Duration scale_down(Duration d, std::int64_t num, std::int64_t den) {
+    const __int128 n = static_cast<__int128>(d.count()) * num;
+    return Duration(static_cast<std::int64_t>(n / den));
+}
+
+std::string ms(Duration d) {
+    std::ostringstream out;
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    out << us / 1000;
+    if (us % 1000 != 0) out << '.' << (us % 1000) / 100;
+    out << " ms";
+    return out.str();
+}
+
+}  // namespace
+
+GroupTiming group_timing(const ClusterConfig& config, const GroupConfig& group) {
+    const TimingConfig& t = config.timing;
+    const std::int64_t million = 1'000'000;
+    const std::int64_t rho = t.max_clock_drift_ppm;
+    GroupTiming g;
+    g.stop_budget = group.stop_timeout;
+    // design §5 (I1): the holder notices its deadline at tick granularity, so it
+    // starts one tick early on top of the stop budget.
+    g.stop_lead = group.stop_timeout + t.tick;
+    // design §5 (I2): the holder begins stopping after `timeout` without a quorum
+    // acknowledging a newer heartbeat.
+    g.lease = t.timeout + g.stop_lead;
+    // design §5 (I3): a granter's W on its own clock must cover the holder's L on
+    // the holder's clock whatever the two rates within ±rho:
+    // W / (1 + rho) >= L / (1 - rho)  <=>  W >= L (1 + rho) / (1 - rho).
+    g.grant_hold = scale_up(g.lease, million + rho, million - rho) + t.lease_margin;
+    // Real time between "the holder's stop is done at the latest" and "a granter
+    // may grant to someone else at the earliest".
+    g.safety_margin = scale_down(g.grant_hold, million, million + rho) -
+                      scale_up(g.lease, million, million - rho);
+    // design §5 (B1): the last renewal can reach a granter one network delay after
+    // the crash; the granter frees the grant W later on its clock (at most
+    // W / (1 - rho) real), notices it within a tick, grants the waiting claimant at
+    // once, and the claimant learns it one network delay later and starts.
+    g.failover_bound = assumed_network_delay + scale_up(g.grant_hold, million, million - rho) +
+                       t.tick + 2 * assumed_network_delay + t.tick;
+    return g;
+}
+
+std::string explain_timing(const ClusterConfig& config) {
+    const TimingConfig& t = config.timing;
+    std::ostringstream out;
+    out << "heartbeat every " << ms(t.interval) << ", a peer is down after " << ms(t.timeout)
+        << " of silence; clocks may drift by up to " << t.max_clock_drift_ppm
+        << " ppm; lease margin " << ms(t.lease_margin) << ", tick " << ms(t.tick) << ".\n";
+    out << "quorum: " << config.majority() << " of " << config.total_votes() << " votes"
+        << (config.quorum.wait_for_all == WaitForAll::yes ? ", waiting for all nodes at cold start"
+                                                          : "")
+        << ".\n";
+    for (const GroupConfig& group : config.groups) {
+        const GroupTiming g = group_timing(config, group);
+        out << "group " << group.name << ":\n"
+            << "  lease " << ms(g.lease) << " = timeout " << ms(t.timeout) << " + stop budget "
+            << ms(g.stop_budget) << " + tick " << ms(t.tick)
+            << " (the primary stops itself when no quorum has acknowledged it for "
+            << ms(t.timeout) << ")\n"
+            << "  grant hold " << ms(g.grant_hold) << " = lease x (1 + drift) / (1 - drift) + margin "
+            << ms(t.lease_margin) << " (no node votes for a new primary sooner)\n"
+            << "  safety margin " << ms(g.safety_margin)
+            << " of real time between the old primary's latest possible stop and the earliest "
+               "new start\n"
+            << "  worst-case failover " << ms(g.failover_bound)
+            << " from a primary crash to a new primary starting (plus its start script), "
+               "assuming network delay <= "
+            << ms(assumed_network_delay) << "\n"
+            << "  graceful switchover: a few network round trips plus the stop and start "
+               "scripts\n";
+    }
+    return out.str();
+}
+
+}  // namespace hacluster::agent
