@@ -10,11 +10,6 @@ namespace hacluster::agent {
 
 namespace {
 
-// How long a node whose start failed stays out of the running for that group:
-// long enough that the coordinator tries the others first, short enough that a
-// transient failure does not leave the group down when every node had one.
-constexpr int start_failure_backoff_timeouts = 10;
-
 template <class... Ts>
 struct Overloaded : Ts... {
     using Ts::operator()...;
@@ -366,8 +361,7 @@ void Agent::State::on_script_done(const in::ScriptDone& done) {
                 transition(out::TransitionKind::started, g, self, gs.term, "start_ok");
                 urgent = true;
             } else {
-                gs.failed_until =
-                    now + start_failure_backoff_timeouts * config.timing.timeout;
+                gs.failed_until = now + timing[g].start_failure_backoff;
                 transition(out::TransitionKind::start_failed, g, self, gs.term,
                            std::string(to_string(done.status)) + "_exit_" +
                                std::to_string(done.exit_code));
@@ -377,14 +371,19 @@ void Agent::State::on_script_done(const in::ScriptDone& done) {
         }
         // A stop.
         if (ok) {
+            gs.failed_stops = 0;
             transition(out::TransitionKind::stopped, g, self, gs.term, gs.stop_reason);
             become_standby(g, gs.stop_reason);
         } else {
             // State unknown: keep holding (nobody may take over while we say
-            // stop_failed), retry after an interval (design §4.5).
+            // stop_failed) and retry (design §4.5).
             gs.role = Role::stop_failed;
             gs.lease_end.reset();
-            gs.retry_stop_at = now + config.timing.interval;
+            // Fast retries first (a stop that fails fast may still finish inside
+            // its budget), then back off to about a second.
+            const int shift = std::min(gs.failed_stops++, 7);
+            gs.retry_stop_at = now + std::min<Duration>(timing[g].stop_retry * (1 << shift),
+                                                        std::chrono::seconds(1));
             transition(out::TransitionKind::stop_failed, g, self, gs.term,
                        std::string(to_string(done.status)) + "_exit_" +
                            std::to_string(done.exit_code));

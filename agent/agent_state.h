@@ -61,6 +61,7 @@ struct GroupState {
     Term released_term = 0;
     std::optional<Instant> failed_until;    // a start failed here: not eligible until then
     std::optional<Instant> retry_stop_at;   // after a failed stop
+    int failed_stops = 0;                   // in a row, for the retry backoff
     std::string stop_reason;
 };
 

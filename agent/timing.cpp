@@ -55,6 +55,11 @@ GroupTiming group_timing(const ClusterConfig& config, const GroupConfig& group) 
     // once, and the claimant learns it one network delay later and starts.
     g.failover_bound = assumed_network_delay + scale_up(g.grant_hold, million, million - rho) +
                        t.tick + 2 * assumed_network_delay + t.tick;
+    // Long enough that the coordinator tries the other nodes first, short enough
+    // that a transient failure does not keep the group down when every node had one.
+    g.start_failure_backoff = 10 * t.timeout;
+    // One tick: a stop that fails fast is retried several times inside its budget.
+    g.stop_retry = t.tick;
     return g;
 }
 

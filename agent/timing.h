@@ -16,6 +16,8 @@ struct GroupTiming {
     Duration stop_lead;      // the holder starts stopping this long before its lease ends
     Duration safety_margin;  // real time between the holder's worst-case stop and the earliest new grant
     Duration failover_bound; // primary crash -> another node begins starting the group, worst case
+    Duration start_failure_backoff;  // a node whose start failed is not placed there again for this long
+    Duration stop_retry;     // delay before a failed stop is retried (within the budget when it fails fast)
 };
 
 // Worst-case one-way network delay assumed by the explanation's failover bound
