@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: installs dependencies, builds the normal and the
+# ASan+UBSan configuration, runs ctest on both. Usage: scripts/test.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/deps.sh"
+jobs=$(nproc)
+
+cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$root/build" -j "$jobs"
+cmake -S "$root" -B "$root/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHACLUSTER_SANITIZE=ON >/dev/null
+cmake --build "$root/build-asan" -j "$jobs"
+
+status=0
+echo "== ctest (normal build)"
+ctest --test-dir "$root/build" --output-on-failure -j "$jobs" || status=1
+echo "== ctest (ASan+UBSan build)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs" -LE slow || status=1
+exit $status
