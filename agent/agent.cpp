@@ -461,7 +461,7 @@ wire::Heartbeat Agent::State::build_heartbeat() {
     }
     for (GroupId g = 0; g < groups.size(); ++g) {
         const GroupState& gs = groups[g];
-        wire::ClaimState state;
+        wire::ClaimState state = wire::ClaimState::claiming;
         switch (gs.role) {
             case Role::standby:
                 if (!gs.released_until) continue;

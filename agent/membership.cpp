@@ -67,9 +67,7 @@ void Agent::State::on_heartbeat(const wire::Heartbeat& hb) {
     if (!peer.alive) update_membership();  // so its claims are judged as a live peer's
     for (const wire::Claim& claim : hb.claims) on_claim(hb.sender, claim, hb.seq);
     on_acks(hb);
-    if (is_coordinator || (hb.requests.size() > 0)) {
-        for (const wire::Request& r : hb.requests) handle_request(hb.sender, r);
-    }
+    for (const wire::Request& r : hb.requests) handle_request(hb.sender, r);
 }
 
 bool Agent::State::peer_alive(NodeId n) const {
