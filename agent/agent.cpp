@@ -102,6 +102,12 @@ Agent::State::State(const ClusterConfig& cfg, NodeId self_id, const wire::Authen
     grants.resize(config.groups.size());
     groups.resize(config.groups.size());
     for (GroupState& group : groups) group.anchors.resize(config.nodes.size());
+    for (const PersistedVote& vote : options.votes) {
+        if (vote.group >= grants.size()) continue;
+        grants[vote.group].max_term = vote.term;
+        grants[vote.group].max_term_holder = vote.holder;
+        term = std::max(term, vote.term);
+    }
     seen_since_start.insert(self);
 }
 

@@ -18,12 +18,24 @@ namespace hacluster::agent {
 // can fail (hacluster-sim --unsafe-skip-lease). Never set by the daemon.
 enum class Safety : std::uint8_t { normal, unsafe_skip_lease };
 
+// A vote this node must remember across restarts (design §4.1): the highest
+// term it ever granted for a group and to whom. The shell stores every
+// out::PersistVote durably before it sends the datagrams of the same step, and
+// hands the stored votes back at start-up.
+struct PersistedVote {
+    GroupId group = 0;
+    Term term = 0;
+    NodeId holder = no_node;
+    friend bool operator==(const PersistedVote&, const PersistedVote&) = default;
+};
+
 struct AgentOptions {
     // Must grow across restarts of the same node (the daemon uses wall-clock
     // microseconds at start-up): peers reject packets of older incarnations.
     Incarnation incarnation = 1;
     std::uint64_t seed = 1;  // the core's own PRNG (request ids, jitter)
     Safety safety = Safety::normal;
+    std::vector<PersistedVote> votes;  // as stored by earlier runs of this node
 };
 
 enum class Role : std::uint8_t { standby, claiming, starting, primary, stopping, stop_failed };

@@ -176,6 +176,7 @@ struct Agent::State {
     void forget_anchors_of(NodeId from, const wire::Heartbeat* hb);
     void update_grants();
     bool may_grant(GroupId g, NodeId claimant, Term t) const;
+    void grant_to(GroupId g, NodeId claimant, Term t, Seq seq);
 
     // placement.cpp
     void update_coordinator();

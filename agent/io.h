@@ -116,10 +116,17 @@ struct Transition {
     std::string reason;
 };
 struct LeaveDone {};
+// Store durably before sending this step's datagrams: the highest term this node
+// granted for the group, and to whom (AgentOptions::votes at the next start).
+struct PersistVote {
+    GroupId group = 0;
+    Term term = 0;
+    NodeId holder = no_node;
+};
 }  // namespace out
 
 using Output = std::variant<out::Send, out::RunScript, out::CancelScript, out::Reply, out::Guard,
-                            out::Transition, out::LeaveDone>;
+                            out::Transition, out::LeaveDone, out::PersistVote>;
 
 const char* to_string(out::TransitionKind kind);
 const char* to_string(ExecStatus status);

@@ -70,13 +70,23 @@ void Agent::State::on_claim(NodeId from, const wire::Claim& claim, Seq seq) {
         gr.pending_at = now;
         return;
     }
-    gr.holder = from;
-    gr.term = claim.term;
+    gr.pending = no_node;
+    grant_to(g, from, claim.term, seq);
+}
+
+void Agent::State::grant_to(GroupId g, NodeId claimant, Term t, Seq seq) {
+    GrantState& gr = grants[g];
+    gr.holder = claimant;
+    gr.term = t;
     gr.renewed = now;
     gr.acked_seq = seq;
-    gr.max_term = std::max(gr.max_term, claim.term);
-    gr.max_term_holder = from;
-    gr.pending = no_node;
+    if (t != gr.max_term || claimant != gr.max_term_holder) {
+        // Remembered across restarts: a voter that forgot would let terms go
+        // backwards after a majority restarted (design §4.1).
+        gr.max_term = t;
+        gr.max_term_holder = claimant;
+        outputs.emplace_back(out::PersistVote{g, t, claimant});
+    }
     urgent = true;
 }
 
@@ -96,13 +106,7 @@ void Agent::State::update_grants() {
         if (gr.holder != no_node || in_quiet_period()) continue;
         const NodeId claimant = std::exchange(gr.pending, no_node);
         if (!may_grant(g, claimant, gr.pending_term)) continue;
-        gr.holder = claimant;
-        gr.term = gr.pending_term;
-        gr.renewed = now;
-        gr.acked_seq = gr.pending_seq;
-        gr.max_term = std::max(gr.max_term, gr.term);
-        gr.max_term_holder = claimant;
-        urgent = true;
+        grant_to(g, claimant, gr.pending_term, gr.pending_seq);
     }
 }
 
