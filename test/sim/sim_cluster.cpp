@@ -205,8 +205,10 @@ void SimCluster::dispatch(const Event& event) {
 
 void SimCluster::boot(NodeId n) {
     Node& node = nodes_[n];
+    node.rejoin_after_leave = false;
     node.incarnation += 1 + node_prng_.below(1000);  // strictly larger, like wall-clock µs
-    const agent::AgentOptions agent_options{node.incarnation, node_prng_.next(), options_.safety};
+    const agent::AgentOptions agent_options{node.incarnation, node_prng_.next(), options_.safety,
+                                            node.disk_votes};
     node.agent = std::make_unique<agent::Agent>(config_, n, auth_, agent_options,
                                                 node.clock.local(now_));
     node.status = NodeStatus::up;
@@ -255,6 +257,11 @@ void SimCluster::handle_outputs(NodeId n) {
             node.guards[guard->group] = guard->stop_at;
         } else if (auto* t = std::get_if<agent::out::Transition>(&output)) {
             record_transition(n, *t);
+        } else if (auto* vote = std::get_if<agent::out::PersistVote>(&output)) {
+            // Stored at once: the step's datagrams leave no earlier than this.
+            std::erase_if(node.disk_votes,
+                          [&](const agent::PersistedVote& v) { return v.group == vote->group; });
+            node.disk_votes.push_back({vote->group, vote->term, vote->holder});
         } else if (std::holds_alternative<agent::out::LeaveDone>(output)) {
             left = true;
         }
@@ -262,6 +269,10 @@ void SimCluster::handle_outputs(NodeId n) {
     if (left) {
         note(line_prefix(n) + " sim: left (LeaveDone)");
         daemon_exit(n, NodeStatus::left);
+        if (node.rejoin_after_leave) {
+            node.rejoin_after_leave = false;
+            restart(n);
+        }
     }
 }
 
@@ -772,7 +783,10 @@ void SimCluster::heal_all() {
         nodes_[n].next_stop.clear();
         if (nodes_[n].status == NodeStatus::paused) resume(n);
     }
-    for (NodeId n = 0; n < nodes_.size(); ++n) restart(n);
+    for (NodeId n = 0; n < nodes_.size(); ++n) {
+        restart(n);
+        if (nodes_[n].agent && nodes_[n].agent->view().leaving) nodes_[n].rejoin_after_leave = true;
+    }
 }
 
 // ---------------------------------------------------------------- operator

@@ -166,7 +166,8 @@ public:
     SimNetwork& network() { return network_; }
 
     // The heal point: network healed with clean links, paused nodes resumed, down
-    // nodes restarted, scripts behave normally from now on.
+    // nodes restarted (a node still leaving restarts as soon as it has left),
+    // scripts behave normally from now on.
     void heal_all();
 
     ScriptKnobs& scripts() { return options_.scripts; }
@@ -242,6 +243,10 @@ private:
         std::deque<Behaviour> next_start;
         std::deque<Behaviour> next_stop;
         std::vector<DeadGrant> dead_grants;  // per group
+        bool rejoin_after_leave = false;     // heal_all() caught it leaving
+        // The node's disk: votes stored on out::PersistVote, handed to every new
+        // agent on this node; survives daemon kills and machine crashes.
+        std::vector<agent::PersistedVote> disk_votes;
     };
     // Datagrams that arrive while a node is paused: the socket buffer keeps only
     // the last few (the brief's "blocked process").

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -15,6 +16,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include "test/sim/sim_sweep.h"
 
@@ -70,6 +73,42 @@ const Knob knobs[] = {
     {"stop-hang-ppm", "stop scripts that hang until their timeout (same caveat)", &FaultKnobs::stop_hang_ppm, ppm_max},
     {"stop-slow-ppm", "stop scripts that take 50-95% of their timeout", &FaultKnobs::stop_slow_ppm, ppm_max},
 };
+
+// The seed each worker is running, for the crash report: an assertion or a
+// crash in the core takes the whole process down, and the seed is what is needed
+// to replay it.
+constexpr std::size_t max_jobs = 256;
+constexpr std::uint64_t no_seed = UINT64_MAX;
+std::atomic<std::uint64_t> running_seed[max_jobs];
+std::size_t running_jobs = 0;
+
+void write_text(const char* text) {
+    const ssize_t ignored = ::write(STDERR_FILENO, text, std::strlen(text));
+    (void)ignored;
+}
+
+void on_crash(int signal_number) {
+    // Only async-signal-safe calls: write(2) and hand-made number formatting.
+    write_text("hacluster-sim: crashed (signal) while running seed(s):");
+    for (std::size_t j = 0; j < running_jobs; ++j) {
+        std::uint64_t seed = running_seed[j].load();
+        if (seed == no_seed) continue;
+        char digits[24];
+        std::size_t n = 0;
+        do {
+            digits[n++] = static_cast<char>('0' + seed % 10);
+            seed /= 10;
+        } while (seed != 0);
+        char text[32];
+        text[0] = ' ';
+        for (std::size_t i = 0; i < n; ++i) text[1 + i] = digits[n - 1 - i];
+        text[1 + n] = '\0';
+        write_text(text);
+    }
+    write_text("\nreplay one with --seed=N --runs=1 --jobs=1 (add the same knobs)\n");
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+}
 
 void print_help() {
     const FaultKnobs d{};
@@ -151,7 +190,7 @@ Args parse(int argc, char** argv) {
         } else if (name == "runs") {
             args.runs = number_in(arg, value, 1, 100'000'000);
         } else if (name == "jobs") {
-            args.jobs = number_in(arg, value, 1, 256);
+            args.jobs = number_in(arg, value, 1, max_jobs);
         } else if (name == "nodes") {
             args.sweep.nodes = number_in(arg, value, 1, agent::max_nodes);
         } else if (name == "groups") {
@@ -215,7 +254,10 @@ int main(int argc, char** argv) {
     }
     if (args.verbose) args.sweep.recording = Recording::transcript;
     std::uint64_t jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
-    jobs = std::min(jobs, args.runs);
+    jobs = std::min({jobs, args.runs, static_cast<std::uint64_t>(max_jobs)});
+    running_jobs = jobs;
+    for (std::size_t j = 0; j < jobs; ++j) running_seed[j] = no_seed;
+    for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, on_crash);
 
     // Workers take seeds in order; the main thread prints results in seed order
     // so that the output does not depend on the thread count.
@@ -225,11 +267,13 @@ int main(int argc, char** argv) {
     std::condition_variable done_cv;
     std::vector<std::thread> workers;
     for (std::uint64_t j = 0; j < jobs; ++j) {
-        workers.emplace_back([&] {
+        workers.emplace_back([&, j] {
             while (true) {
                 const std::uint64_t i = next.fetch_add(1);
                 if (i >= args.runs) return;
+                running_seed[j] = args.seed + i;
                 RunResult r = run_seed(args.seed + i, args.sweep);
+                running_seed[j] = no_seed;
                 std::lock_guard lock(mutex);
                 results[i] = std::move(r);
                 done_cv.notify_one();
