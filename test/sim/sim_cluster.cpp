@@ -808,6 +808,13 @@ std::optional<agent::out::Reply> SimCluster::reply(std::uint64_t request) const 
     return it->second;
 }
 
+std::optional<agent::out::Reply> SimCluster::run_command(NodeId n, agent::in::Command command,
+                                                         Duration limit) {
+    const std::uint64_t request = this->command(n, std::move(command));
+    run_until([&] { return replies_.count(request) != 0; }, limit);
+    return reply(request);
+}
+
 void SimCluster::shutdown(NodeId n) {
     if (nodes_.at(n).status != NodeStatus::up) return;
     note(line_prefix(n) + " sim: shutdown requested");

@@ -179,6 +179,9 @@ public:
     // returns the request id; the answer shows up in reply() when the agent gives it.
     std::uint64_t command(NodeId node, agent::in::Command command);
     std::optional<agent::out::Reply> reply(std::uint64_t request) const;
+    // command() and run until its reply arrives or `limit` passes.
+    std::optional<agent::out::Reply> run_command(NodeId node, agent::in::Command command,
+                                                 Duration limit);
     void shutdown(NodeId node);  // graceful leave: the node is gone after LeaveDone
 
     // ---- for the fault generator ----

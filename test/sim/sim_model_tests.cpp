@@ -6,6 +6,7 @@
 
 #include "test/sim/sim_cluster.h"
 #include "test/sim/sim_config.h"
+#include "test/sim/sim_golden.h"
 #include "test/sim/sim_sweep.h"
 
 using namespace hacluster;
@@ -196,4 +197,37 @@ TEST_CASE("smoke: the unsafe agent is caught when the old primary stops slowly",
         caught = !sim.violations().empty();
     }
     REQUIRE(caught);
+}
+
+TEST_CASE("golden: compare, report the first difference, rewrite", "[sim][model]") {
+    const auto file = std::filesystem::temp_directory_path() / "hacluster_sim_golden_test.txt";
+    std::filesystem::remove(file);
+    const std::vector<std::string> lines{"t=1.000 n1 node_up node=n2", "t=2.000 n1 quorum_won"};
+    REQUIRE(compare_golden(file, lines, Rewrite::no).has_value());  // missing file
+    REQUIRE_FALSE(compare_golden(file, lines, Rewrite::yes).has_value());
+    REQUIRE_FALSE(compare_golden(file, lines, Rewrite::no).has_value());
+    auto changed = lines;
+    changed[1] = "t=2.000 n1 quorum_lost";
+    const auto diff = compare_golden(file, changed, Rewrite::no);
+    REQUIRE(diff.has_value());
+    REQUIRE(diff->find(":2: expected") != std::string::npos);
+    changed.push_back("t=3.000 n1 left");
+    REQUIRE(compare_golden(file, changed, Rewrite::no).has_value());
+    std::filesystem::remove(file);
+}
+
+TEST_CASE("smoke: switchover moves the group to the named node", "[sim][smoke]") {
+    SimCluster sim(SimOptions{.nodes = 3, .groups = {"web"}, .seed = 9});
+    REQUIRE(sim.run_until([&] { return sim.primary_of("web").has_value(); }, 5s));
+    const NodeId old = *sim.primary_of("web");
+    const NodeId target = static_cast<NodeId>((old + 1) % 3);
+    agent::in::Command command;
+    command.kind = agent::CommandKind::switchover;
+    command.group = "web";
+    command.node = sim.node_name(target);
+    const auto reply = sim.run_command(static_cast<NodeId>((old + 2) % 3), command, 3s);
+    REQUIRE(reply.has_value());
+    REQUIRE(reply->ok);
+    REQUIRE(sim.run_until([&] { return sim.primary_of("web") == target; }, 5s));
+    REQUIRE(sim.violations().empty());
 }

@@ -87,25 +87,38 @@ void write_text(const char* text) {
     (void)ignored;
 }
 
+// The worker index of this thread (the crash handler runs on the thread that
+// crashed or asserted).
+thread_local std::size_t this_job = max_jobs;
+
+void write_number(std::uint64_t value) {
+    char digits[24];
+    std::size_t n = 0;
+    do {
+        digits[n++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    char text[32];
+    text[0] = ' ';
+    for (std::size_t i = 0; i < n; ++i) text[1 + i] = digits[n - 1 - i];
+    text[1 + n] = '\0';
+    write_text(text);
+}
+
 void on_crash(int signal_number) {
     // Only async-signal-safe calls: write(2) and hand-made number formatting.
-    write_text("hacluster-sim: crashed (signal) while running seed(s):");
-    for (std::size_t j = 0; j < running_jobs; ++j) {
-        std::uint64_t seed = running_seed[j].load();
-        if (seed == no_seed) continue;
-        char digits[24];
-        std::size_t n = 0;
-        do {
-            digits[n++] = static_cast<char>('0' + seed % 10);
-            seed /= 10;
-        } while (seed != 0);
-        char text[32];
-        text[0] = ' ';
-        for (std::size_t i = 0; i < n; ++i) text[1 + i] = digits[n - 1 - i];
-        text[1 + n] = '\0';
-        write_text(text);
+    if (this_job < running_jobs && running_seed[this_job].load() != no_seed) {
+        write_text("hacluster-sim: crashed (signal) running seed");
+        write_number(running_seed[this_job].load());
+        write_text("\n");
+    } else {
+        write_text("hacluster-sim: crashed (signal); seeds in progress:");
+        for (std::size_t j = 0; j < running_jobs; ++j) {
+            if (running_seed[j].load() != no_seed) write_number(running_seed[j].load());
+        }
+        write_text("\n");
     }
-    write_text("\nreplay one with --seed=N --runs=1 --jobs=1 (add the same knobs)\n");
+    write_text("replay with --seed=N --runs=1 --jobs=1 and the same knobs\n");
     std::signal(signal_number, SIG_DFL);
     std::raise(signal_number);
 }
@@ -268,6 +281,7 @@ int main(int argc, char** argv) {
     std::vector<std::thread> workers;
     for (std::uint64_t j = 0; j < jobs; ++j) {
         workers.emplace_back([&, j] {
+            this_job = j;
             while (true) {
                 const std::uint64_t i = next.fetch_add(1);
                 if (i >= args.runs) return;
