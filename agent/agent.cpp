@@ -146,7 +146,7 @@ void Agent::State::evaluate() {
     update_membership();
     update_quorum();
     update_coordinator();
-    if (is_coordinator) update_placement();
+    if (placing()) update_placement();
     adopt_assignments();
     update_grants();
     update_roles();
@@ -481,7 +481,7 @@ wire::Heartbeat Agent::State::build_heartbeat() {
         }
         hb.claims.push_back(wire::Claim{g, state, gs.term});
     }
-    if (is_coordinator) {
+    if (placing()) {
         for (GroupId g = 0; g < placement.size(); ++g) {
             hb.assignments.push_back(wire::Assignment{g, placement[g].assigned});
         }

@@ -128,6 +128,7 @@ struct Agent::State {
     Term coordinator_term = 0;
     std::vector<std::optional<NodeId>> assignment;  // per group, from the coordinator; nullopt: unknown
     std::vector<PlacementState> placement;          // when coordinator
+    Instant placement_from{};  // a new coordinator places nothing before (design §3.3)
 
     std::vector<GrantState> grants;
     std::vector<GroupState> groups;
@@ -182,6 +183,8 @@ struct Agent::State {
     void update_coordinator();
     void update_placement();
     bool node_eligible(GroupId g, NodeId n) const;
+    bool keeps_running(GroupId g, NodeId n) const;
+    bool placing() const { return is_coordinator && now >= placement_from; }
     NodeId holder_of(GroupId g) const;
     NodeId best_eligible(GroupId g, NodeId except) const;
     void adopt_assignments();

@@ -137,9 +137,10 @@ void Agent::State::on_grant(NodeId from, const wire::Grant& grant) {
         return;
     }
     // A claim below what this voter already granted can never win its vote: claim
-    // again above it.
-    const bool outbid = grant.term > gs.term ||
-                        (grant.term == gs.term && grant.holder != no_node && grant.holder != self);
+    // again above it. A free vote reports its highest term without saying to whom
+    // it went; if that term is ours, it may have gone to another node, so claim
+    // above it too (one extra term at worst, never a stuck claim).
+    const bool outbid = grant.term > gs.term || (grant.term == gs.term && grant.holder != self);
     if (gs.role == Role::claiming && outbid) {
         term = std::max(term, grant.term);
         gs.term = ++term;

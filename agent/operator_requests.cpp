@@ -39,7 +39,7 @@ void Agent::State::on_command(const in::Command& c) {
                 return;
             }
         }
-        if (is_coordinator) {
+        if (placing()) {
             auto [ok, message] = apply_switchover(static_cast<GroupId>(g), to);
             reply(c.request, ok, message);
             return;
@@ -109,7 +109,7 @@ void Agent::State::handle_request(NodeId requester, const wire::Request& r) {
     bool ok = true;
     switch (r.kind) {
         case wire::RequestKind::switchover:
-            if (!is_coordinator || r.group >= groups.size()) return;
+            if (!placing() || r.group >= groups.size()) return;
             if (r.node != no_node && (r.node >= config.nodes.size() ||
                                       !eligible_node[r.group][r.node])) {
                 ok = false;

@@ -65,20 +65,14 @@ void Agent::State::update_coordinator() {
         transition(out::TransitionKind::coordinator_elected, std::nullopt, self, coordinator_term,
                    std::to_string(votes_present) + "/" + std::to_string(config.total_votes()) +
                        " votes");
-        // Start from what runs (stickiness survives a coordinator change), then
-        // from the placement the previous coordinator published.
+        // It publishes no placement until every live node had an interval to
+        // tell it what runs where: placing from a partial picture would move a
+        // healthy group (design §3.3). Meanwhile followers know no placement,
+        // which keeps running groups running and starts nothing new.
+        placement_from = now + config.timing.interval + config.timing.tick;
         for (GroupId g = 0; g < placement.size(); ++g) {
-            PlacementState& p = placement[g];
-            p.switch_to = no_node;
-            const NodeId holder = holder_of(g);
-            if (holder != no_node && node_eligible(g, holder)) {
-                p.assigned = holder;
-            } else if (assignment[g] && *assignment[g] != no_node &&
-                       node_eligible(g, *assignment[g])) {
-                p.assigned = *assignment[g];
-            } else {
-                p.assigned = no_node;
-            }
+            placement[g].switch_to = no_node;
+            placement[g].assigned = assignment[g].value_or(no_node);
         }
         urgent = true;
     } else if (!acting && is_coordinator) {
@@ -132,7 +126,29 @@ NodeId Agent::State::best_eligible(GroupId g, NodeId except) const {
     return no_node;
 }
 
-// design §3.3: stickiness, failback, switchover, eligibility.
+// A node running a group keeps it (stickiness) while it is alive, has quorum,
+// is not in standby or leaving, and its start did not fail. Unlike placing a group
+// anew, this does not require it to hear the coordinator: its lease votes say it
+// is healthy, and moving it would cost an outage for nothing.
+bool Agent::State::keeps_running(GroupId g, NodeId n) const {
+    if (!eligible_node[g][n]) return false;
+    if (n == self) {
+        return (groups[g].role == Role::starting || groups[g].role == Role::primary) &&
+               !standby && !leaving && quorum == wire::QuorumState::won;
+    }
+    const wire::Heartbeat* hb = last_of(n);
+    if (!hb) return false;
+    const wire::Claim* c = claim_for(*hb, g);
+    if (!c || (c->state != wire::ClaimState::starting && c->state != wire::ClaimState::primary)) {
+        return false;
+    }
+    if (hb->flags & (wire::flag_standby | wire::flag_leaving)) return false;
+    if (hb->quorum != wire::QuorumState::won) return false;
+    return std::find(hb->failed_groups.begin(), hb->failed_groups.end(), g) ==
+           hb->failed_groups.end();
+}
+
+// design §3.3: switchover, stickiness, failback, priorities.
 void Agent::State::update_placement() {
     for (GroupId g = 0; g < placement.size(); ++g) {
         PlacementState& p = placement[g];
@@ -148,23 +164,33 @@ void Agent::State::update_placement() {
                                               : claim_for(*last_of(holder), g)->state ==
                                                     wire::ClaimState::primary);
             if (done) p.switch_to = no_node;
-        } else if (next != no_node && node_eligible(g, next)) {
+        } else if (holder != no_node && keeps_running(g, holder)) {
+            next = holder;
+            reason = "running_there";
             const NodeId best = best_eligible(g, no_node);
-            const bool settled = holder == next;
-            if (config.groups[g].failback == Failback::automatic && best != next && settled) {
+            const bool settled = holder == self ? groups[g].role == Role::primary
+                                                : claim_for(*last_of(holder), g)->state ==
+                                                      wire::ClaimState::primary;
+            if (config.groups[g].failback == Failback::automatic && best != no_node &&
+                best != holder && settled) {
+                // Carried out like a switchover: the old primary stops first.
+                p.switch_to = best;
                 next = best;
                 reason = "failback";
             }
+        } else if (next != no_node && node_eligible(g, next)) {
+            // Placed but not running yet (typically at cold start, before every
+            // node was heard): a better-priority node takes over the placement.
+            const NodeId best = best_eligible(g, no_node);
+            if (best != next) {
+                next = best;
+                reason = "better_priority";
+            }
         } else {
             const NodeId before = next;
-            if (holder != no_node && node_eligible(g, holder)) {
-                next = holder;
-                reason = "running_there";
-            } else {
-                next = best_eligible(g, no_node);
-                reason = before == no_node ? "placement"
-                                           : config.nodes[before].name + "_not_eligible";
-            }
+            next = best_eligible(g, no_node);
+            reason = before == no_node ? "placement"
+                                       : config.nodes[before].name + "_not_eligible";
         }
         if (next != p.assigned) {
             p.assigned = next;
@@ -181,7 +207,7 @@ void Agent::State::adopt_assignments() {
     const bool follow = hb && (hb->flags & wire::flag_coordinator);
     for (GroupId g = 0; g < assignment.size(); ++g) {
         if (is_coordinator) {
-            assignment[g] = placement[g].assigned;
+            assignment[g] = placing() ? std::optional<NodeId>(placement[g].assigned) : std::nullopt;
             continue;
         }
         assignment[g].reset();
