@@ -450,6 +450,10 @@ void SimCluster::on_script_done(NodeId n, std::uint64_t id) {
              " group=" + config_.groups[s.group].name + " ended " + agent::to_string(s.status) +
              " exit=" + std::to_string(s.exit_code));
     }
+    if (s.origin == Origin::supervisor && node.boot_after_supervisor) {
+        restart(n);  // boots once the last of the supervisor's stops is done
+        return;
+    }
     if (s.daemon_gen != node.daemon_gen) return;  // its daemon is gone
     if (s.origin == Origin::supervisor) {
         if (node.status == NodeStatus::paused) {
@@ -594,6 +598,7 @@ void SimCluster::crash(NodeId n) {
     for (GroupId g = 0; g < config_.groups.size(); ++g) check_split_brain(g);
     node.guards.assign(config_.groups.size(), std::nullopt);
     node.status = NodeStatus::machine_down;
+    node.boot_after_supervisor = false;
     ++node.daemon_gen;
     ++node.tick_gen;
     ++node.pause_gen;
@@ -610,6 +615,14 @@ void SimCluster::crash(NodeId n) {
 void SimCluster::restart(NodeId n) {
     Node& node = nodes_.at(n);
     if (node.status == NodeStatus::up || node.status == NodeStatus::paused) return;
+    const bool supervisor_busy = std::any_of(node.scripts.begin(), node.scripts.end(), [](const Script& s) {
+        return s.origin == Origin::supervisor;
+    });
+    if (supervisor_busy) {
+        node.boot_after_supervisor = true;
+        return;
+    }
+    node.boot_after_supervisor = false;
     note(line_prefix(n) + " sim: " + (node.daemon_gen == 0 ? "boot" : "restart"));
     boot(n);
 }

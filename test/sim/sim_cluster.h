@@ -144,7 +144,10 @@ public:
 
     // ---- faults ----
     void crash(NodeId node);        // machine crash: everything there stops at once
-    void restart(NodeId node);      // boots a crashed/killed/left node: new incarnation, new state
+    // Boots a crashed/killed/left node: new incarnation, new state. The new daemon
+    // comes up only once the supervisor has finished stopping what the old one
+    // held (peers take a new incarnation as proof that its groups are down).
+    void restart(NodeId node);
     void kill_daemon(NodeId node);  // the supervisor stops the guarded groups at once
     void pause(NodeId node, Duration duration);
     void pause(NodeId node);  // until resume()
@@ -247,6 +250,7 @@ private:
         std::deque<Behaviour> next_stop;
         std::vector<DeadGrant> dead_grants;  // per group
         bool rejoin_after_leave = false;     // heal_all() caught it leaving
+        bool boot_after_supervisor = false;  // a restart waits for the supervisor's stops
         // The node's disk: votes stored on out::PersistVote, handed to every new
         // agent on this node; survives daemon kills and machine crashes.
         std::vector<agent::PersistedVote> disk_votes;
