@@ -255,7 +255,9 @@ void Agent::State::update_roles() {
                 if (leaving) {
                     begin_stop(g, "leaving");
                 } else if (moved_away) {
-                    begin_stop(g, "moved_to_" + config.nodes[*assigned].name);
+                    begin_stop(g, *assigned == no_node
+                                      ? std::string("no_eligible_node")
+                                      : "moved_to_" + config.nodes[*assigned].name);
                 }
                 break;
             case Role::stopping:

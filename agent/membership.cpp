@@ -5,6 +5,42 @@
 
 namespace hacluster::agent {
 
+namespace {
+
+// The codec bounds ids by the protocol's limits; the core also needs them within
+// this cluster's config, so that a well-formed message from a node with another
+// config (or a bug) can never index past our tables.
+bool fits_config(const wire::Heartbeat& hb, std::size_t nodes, std::size_t groups) {
+    auto node_ok = [&](NodeId n) { return n < nodes; };
+    auto node_or_none = [&](NodeId n) { return n == no_node || n < nodes; };
+    auto group_ok = [&](std::size_t g) { return g < groups; };
+    if (!node_or_none(hb.coordinator)) return false;
+    for (const auto& e : hb.view) {
+        if (!node_ok(e.node)) return false;
+    }
+    for (const auto& c : hb.claims) {
+        if (!group_ok(c.group)) return false;
+    }
+    for (const auto& g : hb.grants) {
+        if (!group_ok(g.group) || !node_or_none(g.holder)) return false;
+    }
+    for (const auto& a : hb.assignments) {
+        if (!group_ok(a.group) || !node_or_none(a.node)) return false;
+    }
+    for (const auto g : hb.failed_groups) {
+        if (!group_ok(g)) return false;
+    }
+    for (const auto& r : hb.requests) {
+        if (!group_ok(r.group) || !node_or_none(r.node)) return false;
+    }
+    for (const auto& a : hb.acks) {
+        if (!node_ok(a.requester)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 void Agent::State::on_packet(const in::Packet& packet) {
     if (packet.link >= links) {
         ++packets_rejected;
@@ -20,7 +56,8 @@ void Agent::State::on_packet(const in::Packet& packet) {
     // Authenticated, but it must also be ours: same cluster, same config, a
     // configured sender that is not us.
     if (hb.cluster_id != cluster_id || hb.config_hash != config_hash ||
-        hb.sender >= config.nodes.size() || hb.sender == self) {
+        hb.sender >= config.nodes.size() || hb.sender == self ||
+        !fits_config(hb, config.nodes.size(), config.groups.size())) {
         ++packets_rejected;
         return;
     }
