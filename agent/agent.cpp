@@ -103,11 +103,13 @@ Agent::State::State(const ClusterConfig& cfg, NodeId self_id, const wire::Authen
     groups.resize(config.groups.size());
     for (GroupState& group : groups) group.anchors.resize(config.nodes.size());
     for (const PersistedVote& vote : options.votes) {
-        if (vote.group >= grants.size()) continue;
+        if (vote.group >= grants.size() || vote.term < grants[vote.group].max_term) continue;
         grants[vote.group].max_term = vote.term;
-        grants[vote.group].max_term_holder = vote.holder;
+        grants[vote.group].max_term_holder = vote.holder < config.nodes.size() ? vote.holder : no_node;
         term = std::max(term, vote.term);
     }
+    // Request ids must not repeat across restarts: peers remember answers by id.
+    next_request_id = static_cast<std::uint32_t>(prng.next() | 1);
     seen_since_start.insert(self);
 }
 
@@ -136,7 +138,7 @@ void Agent::State::step(const Input& input) {
                    [this](const in::ScriptDone& d) { on_script_done(d); },
                    [this](const in::Command& c) { on_command(c); },
                    [this](const in::Shutdown&) { on_shutdown(); },
-                   [this](const in::SupervisorStopped& s) { on_supervisor_stopped(s.group); },
+                   [this](const in::SupervisorStop& s) { on_supervisor_stop(s); },
                },
                input);
     evaluate();
@@ -225,7 +227,7 @@ void Agent::State::emit_guard(GroupId g) {
     if (gs.guard_active && gs.guard_sent == stop_at) return;
     gs.guard_active = true;
     gs.guard_sent = stop_at;
-    outputs.emplace_back(out::Guard{g, stop_at});
+    outputs.emplace_back(out::Guard{g, gs.term, stop_at});
 }
 
 void Agent::State::update_roles() {
@@ -254,6 +256,8 @@ void Agent::State::update_roles() {
             case Role::primary:
                 if (leaving) {
                     begin_stop(g, "leaving");
+                } else if (standby) {
+                    begin_stop(g, "standby");
                 } else if (moved_away) {
                     begin_stop(g, *assigned == no_node
                                       ? std::string("no_eligible_node")
@@ -276,7 +280,7 @@ void Agent::State::update_roles() {
 void Agent::State::begin_claim(GroupId g) {
     GroupState& gs = groups[g];
     gs.role = Role::claiming;
-    gs.term = ++term;
+    gs.term = mint_term();
     std::fill(gs.anchors.begin(), gs.anchors.end(), std::nullopt);
     gs.lease_end.reset();
     gs.released_until.reset();
@@ -332,13 +336,14 @@ void Agent::State::become_standby(GroupId g, const std::string& reason) {
     gs.role = Role::standby;
     gs.lease_end.reset();
     gs.retry_stop_at.reset();
+    gs.supervisor_stopping = false;
     std::fill(gs.anchors.begin(), gs.anchors.end(), std::nullopt);
     gs.released_term = gs.term;
     gs.released_until = now + timing[g].grant_hold + config.timing.timeout;
     if (gs.guard_active) {
         gs.guard_active = false;
         gs.guard_sent.reset();
-        outputs.emplace_back(out::Guard{g, std::nullopt});
+        outputs.emplace_back(out::Guard{g, gs.term, std::nullopt});
     }
     transition(out::TransitionKind::released, g, self, gs.term,
                was_claiming ? "claim_abandoned_" + reason : reason);
@@ -380,6 +385,8 @@ void Agent::State::on_script_done(const in::ScriptDone& done) {
         // A stop.
         if (ok) {
             gs.failed_stops = 0;
+            // Released only when the supervisor's own stop is done too.
+            if (gs.supervisor_stopping) return;
             transition(out::TransitionKind::stopped, g, self, gs.term, gs.stop_reason);
             become_standby(g, gs.stop_reason);
         } else {
@@ -401,12 +408,37 @@ void Agent::State::on_script_done(const in::ScriptDone& done) {
     }
 }
 
-void Agent::State::on_supervisor_stopped(GroupId g) {
-    if (g >= groups.size()) return;
+void Agent::State::on_supervisor_stop(const in::SupervisorStop& report) {
+    if (report.group >= groups.size()) return;
+    const GroupId g = report.group;
     GroupState& gs = groups[g];
-    if (gs.role == Role::standby) return;
+    // About another tenure (we have since released and claimed again): not ours.
+    if (gs.role == Role::standby || gs.role == Role::claiming || report.term != gs.term) return;
+    if (report.phase == in::SupervisorPhase::begun) {
+        if (gs.op && gs.op_action == ScriptAction::start) {
+            outputs.emplace_back(out::CancelScript{*gs.op});
+            gs.op.reset();
+        }
+        gs.supervisor_stopping = true;
+        if (gs.role != Role::stopping) {
+            gs.role = Role::stopping;
+            gs.stop_reason = "supervisor";
+            transition(out::TransitionKind::stopping, g, self, gs.term, "supervisor");
+            urgent = true;
+        }
+        return;
+    }
+    gs.supervisor_stopping = false;
+    if (gs.op) return;  // our own stop is still running: its end releases
     transition(out::TransitionKind::stopped, g, self, gs.term, "supervisor");
     become_standby(g, "supervisor_stopped");
+}
+
+// Terms are cluster-wide and only grow; heartbeats with absurd terms are dropped
+// (membership.cpp), so this cannot wrap.
+Term Agent::State::mint_term() {
+    HA_ASSERT(term < max_plausible_term);
+    return ++term;
 }
 
 void Agent::State::on_shutdown() {

@@ -18,6 +18,10 @@
 
 namespace hacluster::agent {
 
+// Terms grow by one per election or claim; a heartbeat claiming more than this is
+// a bug or garbage, and taking it would end in a wrapped term (design §2.2).
+inline constexpr Term max_plausible_term = Term{1} << 62;
+
 struct PeerState {
     ReplayWindow replay;
     Incarnation incarnation = 0;
@@ -62,6 +66,7 @@ struct GroupState {
     std::optional<Instant> failed_until;    // a start failed here: not eligible until then
     std::optional<Instant> retry_stop_at;   // after a failed stop
     int failed_stops = 0;                   // in a row, for the retry backoff
+    bool supervisor_stopping = false;       // the supervisor's stop is in flight
     std::string stop_reason;
 };
 
@@ -142,7 +147,8 @@ struct Agent::State {
     void step(const Input& input);
     void evaluate();
     void on_script_done(const in::ScriptDone& done);
-    void on_supervisor_stopped(GroupId g);
+    void on_supervisor_stop(const in::SupervisorStop& report);
+    Term mint_term();
     void on_shutdown();
     void update_roles();
     void update_lease(GroupId g);

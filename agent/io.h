@@ -44,15 +44,23 @@ struct Command {
 };
 // Graceful leave: release every group, announce it, then LeaveDone.
 struct Shutdown {};
-// The supervisor stopped this group while the core was not running (paused or
-// dead): its local state must follow.
-struct SupervisorStopped {
+// The supervisor (design §4.3) began or finished stopping this group while the
+// core was not running (paused). term is the one of the Guard it acted on: a
+// report about an older term is ignored. While a supervisor stop is in flight the
+// core treats the group as stopping and releases it only when it is done.
+enum class SupervisorPhase : std::uint8_t { begun, done };
+struct SupervisorStop {
     GroupId group = 0;
+    Term term = 0;
+    SupervisorPhase phase = SupervisorPhase::done;
 };
 }  // namespace in
 
+// now, given with every input, must be read after the input arrived (a packet
+// received before the clock was read): a voter's renewal time must not be earlier
+// than the moment it really received the heartbeat (design §4.2).
 using Input = std::variant<in::Tick, in::Packet, in::ScriptDone, in::Command, in::Shutdown,
-                           in::SupervisorStopped>;
+                           in::SupervisorStop>;
 
 namespace out {
 struct Send {
@@ -81,6 +89,7 @@ struct Reply {
 // stop_at == nullopt: the group is not held here, nothing to guard.
 struct Guard {
     GroupId group = 0;
+    Term term = 0;
     std::optional<Instant> stop_at;
 };
 // The record of a decision or an observed change; the shell logs it and turns it

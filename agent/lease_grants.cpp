@@ -143,7 +143,7 @@ void Agent::State::on_grant(NodeId from, const wire::Grant& grant) {
     const bool outbid = grant.term > gs.term || (grant.term == gs.term && grant.holder != self);
     if (gs.role == Role::claiming && outbid) {
         term = std::max(term, grant.term);
-        gs.term = ++term;
+        gs.term = mint_term();
         std::fill(gs.anchors.begin(), gs.anchors.end(), std::nullopt);
         transition(out::TransitionKind::claiming, g, self, gs.term, "term_raised");
         urgent = true;

@@ -15,14 +15,17 @@ bool fits_config(const wire::Heartbeat& hb, std::size_t nodes, std::size_t group
     auto node_or_none = [&](NodeId n) { return n == no_node || n < nodes; };
     auto group_ok = [&](std::size_t g) { return g < groups; };
     if (!node_or_none(hb.coordinator)) return false;
+    if (hb.term >= max_plausible_term || hb.coordinator_term >= max_plausible_term) return false;
     for (const auto& e : hb.view) {
         if (!node_ok(e.node)) return false;
     }
     for (const auto& c : hb.claims) {
-        if (!group_ok(c.group)) return false;
+        if (!group_ok(c.group) || c.term >= max_plausible_term) return false;
     }
     for (const auto& g : hb.grants) {
-        if (!group_ok(g.group) || !node_or_none(g.holder)) return false;
+        if (!group_ok(g.group) || !node_or_none(g.holder) || g.term >= max_plausible_term) {
+            return false;
+        }
     }
     for (const auto& a : hb.assignments) {
         if (!group_ok(a.group) || !node_or_none(a.node)) return false;
@@ -79,6 +82,15 @@ void Agent::State::on_packet(const in::Packet& packet) {
                 // grant hold after starting, design §4.1), and so did its claims.
                 forget_anchors_of(hb.sender, nullptr);
                 peer.last.reset();
+                // Its sequence numbers start again: a vote we hold for it must not
+                // acknowledge a number of the old process (design §4.2).
+                for (GrantState& gr : grants) {
+                    if (gr.holder == hb.sender) gr.acked_seq = 0;
+                    if (gr.pending == hb.sender) gr.pending = no_node;
+                }
+                // Its request ids start again too.
+                std::erase_if(handled_requests,
+                              [&](const HandledRequest& h) { return h.requester == hb.sender; });
             }
             break;
         case ReplayVerdict::duplicate:

@@ -61,7 +61,7 @@ void Agent::State::update_coordinator() {
     }
     if (acting && !is_coordinator) {
         is_coordinator = true;
-        coordinator_term = ++term;
+        coordinator_term = mint_term();
         transition(out::TransitionKind::coordinator_elected, std::nullopt, self, coordinator_term,
                    std::to_string(votes_present) + "/" + std::to_string(config.total_votes()) +
                        " votes");

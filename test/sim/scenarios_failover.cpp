@@ -214,3 +214,35 @@ TEST_CASE("failover: a start that hangs is killed at its timeout and the group m
     SIM_CHECK(sim, p != first);
     require_safe(sim);
 }
+
+TEST_CASE("failover: a daemon resumed while its supervisor is stopping the group waits for it",
+          "[scenario]") {
+    SimOptions o = three_nodes(15);
+    o.scripts.stop_min = 150ms;  // a slow stop, so that the resume lands inside it
+    o.scripts.stop_max = 180ms;
+    SimCluster sim(o);
+    const NodeId old = settle(sim, "web");
+    auto logged = [&](const std::string& what) {
+        for (const std::string& line : sim.log()) {
+            if (line.find(what) != std::string::npos) return true;
+        }
+        return false;
+    };
+    sim.pause(old);
+    SIM_REQUIRE(sim, sim.run_until([&] { return logged("supervisor stops group=web"); }, 3s));
+    // The resumed daemon's own stop is quick: it ends while the supervisor's runs.
+    sim.scripts().stop_min = 1ms;
+    sim.scripts().stop_max = 2ms;
+    sim.resume(old);
+    // Until the supervisor's stop has ended, the resumed node must not treat the
+    // group as released: no new claim, no start there (design §4.3).
+    while (!logged("supervisor script stop group=web ended")) {
+        const auto v = sim.view(old);
+        SIM_REQUIRE(sim, v.has_value());
+        SIM_REQUIRE(sim, v->groups[0].role == agent::Role::stopping);
+        sim.run_for(1ms);
+    }
+    sim.run_for(3s);
+    SIM_CHECK(sim, sim.running_nodes("web").size() == 1);
+    require_safe(sim);
+}

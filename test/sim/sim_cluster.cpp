@@ -93,6 +93,7 @@ SimCluster::SimCluster(SimOptions options)
     for (NodeId n = 0; n < nodes_.size(); ++n) {
         Node& node = nodes_[n];
         node.guards.assign(config_.groups.size(), std::nullopt);
+        node.guard_terms.assign(config_.groups.size(), 0);
         node.dead_grants.assign(config_.groups.size(), DeadGrant{});
         if (options_.clocks == ClockSetup::ideal) {
             node.clock = SimClock(SimTime{}, Instant(1000s), 0);
@@ -255,6 +256,7 @@ void SimCluster::handle_outputs(NodeId n) {
         } else if (auto* guard = std::get_if<agent::out::Guard>(&output)) {
             HA_ASSERT(guard->group < node.guards.size());
             node.guards[guard->group] = guard->stop_at;
+            node.guard_terms[guard->group] = guard->term;
         } else if (auto* t = std::get_if<agent::out::Transition>(&output)) {
             record_transition(n, *t);
         } else if (auto* vote = std::get_if<agent::out::PersistVote>(&output)) {
@@ -456,10 +458,11 @@ void SimCluster::on_script_done(NodeId n, std::uint64_t id) {
     }
     if (s.daemon_gen != node.daemon_gen) return;  // its daemon is gone
     if (s.origin == Origin::supervisor) {
+        const agent::in::SupervisorStop report{s.group, s.term, agent::in::SupervisorPhase::done};
         if (node.status == NodeStatus::paused) {
-            node.supervisor_stopped.push_back(s.group);
+            node.supervisor_stopped.push_back(report);
         } else if (node.status == NodeStatus::up) {
-            step(n, agent::in::SupervisorStopped{s.group});
+            step(n, report);
         }
         return;
     }
@@ -511,6 +514,7 @@ void SimCluster::supervisor_stop(NodeId n, GroupId g) {
     script.action = agent::ScriptAction::stop;
     script.origin = Origin::supervisor;
     script.daemon_gen = node.daemon_gen;
+    script.term = node.guard_terms[g];
     const ScriptKnobs& k = options_.scripts;
     schedule(node.clock.after(now_, random_between(script_prng_, k.stop_min, k.stop_max)),
              EventKind::script_done, n, script.id, 0);
@@ -665,16 +669,23 @@ void SimCluster::resume(NodeId n) {
     ++node.pause_gen;
     const std::uint32_t gen = node.daemon_gen;
     // What happened while the process was stopped, in the order the daemon would
-    // see it: the supervisor's report first, then its children, then its socket.
-    std::vector<GroupId> stopped = std::move(node.supervisor_stopped);
+    // see it: the supervisor's report first (stops still running, then stops
+    // done), then its children, then its socket.
+    std::vector<agent::in::SupervisorStop> reports;
+    for (const Script& s : node.scripts) {
+        if (s.origin == Origin::supervisor && s.daemon_gen == gen) {
+            reports.push_back({s.group, s.term, agent::in::SupervisorPhase::begun});
+        }
+    }
+    reports.insert(reports.end(), node.supervisor_stopped.begin(), node.supervisor_stopped.end());
     node.supervisor_stopped.clear();
     std::vector<agent::in::ScriptDone> results = std::move(node.paused_results);
     node.paused_results.clear();
     std::deque<agent::in::Packet> packets = std::move(node.paused_packets);
     node.paused_packets.clear();
-    for (GroupId g : stopped) {
+    for (const agent::in::SupervisorStop& report : reports) {
         if (node.status != NodeStatus::up || node.daemon_gen != gen) return;
-        step(n, agent::in::SupervisorStopped{g});
+        step(n, report);
     }
     for (const agent::in::ScriptDone& done : results) {
         if (node.status != NodeStatus::up || node.daemon_gen != gen) return;

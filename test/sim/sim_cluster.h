@@ -220,6 +220,7 @@ private:
         agent::ExecStatus status = agent::ExecStatus::done;
         int exit_code = 0;
         std::uint32_t daemon_gen = 0;
+        agent::Term term = 0;  // a supervisor stop: the term of the guard it acted on
     };
     struct InFlightPacket {
         std::uint8_t link = 0;
@@ -243,7 +244,9 @@ private:
         std::uint32_t pause_gen = 0;   // bumps at every pause and resume
         std::vector<Script> scripts;   // in flight
         std::vector<std::optional<Instant>> guards;  // per group, the supervisor's stop_at
-        std::vector<GroupId> supervisor_stopped;     // to tell a paused agent when it resumes
+        std::vector<agent::Term> guard_terms;        // per group, the term of that guard
+        // Supervisor stops finished while the agent was paused, to report at resume.
+        std::vector<agent::in::SupervisorStop> supervisor_stopped;
         std::deque<agent::in::Packet> paused_packets;
         std::vector<agent::in::ScriptDone> paused_results;
         std::deque<Behaviour> next_start;

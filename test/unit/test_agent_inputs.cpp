@@ -158,3 +158,25 @@ TEST_CASE("agent: wait_for_all keeps quorum pending until every node was seen", 
     for (const auto& p : sent_to(n3, 0)) n1.step(at(2s), in::Packet{0, p});
     CHECK(n1.view().quorum == wire::QuorumState::won);
 }
+
+TEST_CASE("agent: a heartbeat with an absurd term is dropped, terms cannot wrap", "[agent]") {
+    const ClusterConfig c = config_of(3);
+    Agent n2(c, 1, key_a(), options(20), at(0ms));
+    wire::Heartbeat hb;
+    hb.cluster_id = cluster_id(c.cluster);
+    hb.config_hash = config_hash(c);
+    hb.sender = 0;
+    hb.incarnation = 10;
+    hb.seq = 1;
+    hb.term = ~Term{0};
+    n2.step(at(1ms), in::Packet{0, wire::encode(hb, key_a())});
+    CHECK(n2.view().packets_rejected == 1);
+    CHECK(n2.view().term < (Term{1} << 62));
+    CHECK_FALSE(n2.view().peers[0].alive);
+    // Ids that the codec allows but this 3-node config does not have.
+    hb.term = 5;
+    hb.seq = 2;
+    hb.view.push_back(wire::PeerEntry{40, 1, 1});
+    n2.step(at(2ms), in::Packet{0, wire::encode(hb, key_a())});
+    CHECK(n2.view().packets_rejected == 2);
+}
