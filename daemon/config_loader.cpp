@@ -1,0 +1,673 @@
+#include "daemon/config_loader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <initializer_list>
+#include <limits>
+#include <set>
+#include <system_error>
+#include <utility>
+
+namespace hacluster::daemon {
+
+namespace {
+
+using agent::Duration;
+using nlohmann::json;
+using Errors = std::vector<LoadError>;
+
+// Past this many, further errors are only counted: a generated config with one
+// mistake repeated thousands of times must not turn into a megabyte of log.
+constexpr std::size_t max_errors = 100;
+// About 24.8 days: far above any sensible timeout, and small enough that the lease
+// arithmetic (sums of durations scaled by up to 1.23, in int64 nanoseconds,
+// docs/design.md §5) cannot overflow.
+constexpr std::int64_t max_duration_ms = std::numeric_limits<std::int32_t>::max();
+// Resource names follow the rule for node and group names (agent/config.cpp): they
+// end up in logs and script environments.
+constexpr std::size_t max_name_length = 64;
+// Echoed operator input and parser messages are capped so a broken file cannot put
+// megabytes into one log line.
+constexpr std::size_t max_shown = 80;
+constexpr std::size_t max_parse_detail = 300;
+// A valid config nests 6 levels (groups[].resources[].params); the bound keeps a
+// pathological document ("[[[[...") from costing a DOM node per byte.
+constexpr std::size_t max_nesting = 16;
+
+bool is_printable(char c) { return c >= 0x20 && c < 0x7f; }
+
+std::string hex_byte(char c) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    return buf;
+}
+
+// Escapes control and non-ASCII bytes (and, for quoted text, '"' and '\\') and
+// caps the length.
+enum class EscapeQuotes { no, yes };
+
+std::string sanitize(std::string_view s, std::size_t limit, EscapeQuotes escape_quotes) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
+        const char c = s[i];
+        if (escape_quotes == EscapeQuotes::yes && (c == '"' || c == '\\')) {
+            out += '\\';
+            out += c;
+        } else if (is_printable(c)) {
+            out += c;
+        } else {
+            out += hex_byte(c);
+        }
+    }
+    if (s.size() > limit) out += "...";
+    return out;
+}
+
+std::string quote(std::string_view s) {
+    return '"' + sanitize(s, max_shown, EscapeQuotes::yes) + '"';
+}
+
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+}
+
+// Keys that read unambiguously after a '.'; any other key is shown as ["..."].
+bool is_plain_key(std::string_view key) {
+    if (key.empty() || key.size() > max_shown) return false;
+    return std::all_of(key.begin(), key.end(), [](char c) { return is_name_char(c) && c != '.'; });
+}
+
+std::string child_path(const std::string& base, std::string_view key) {
+    if (!is_plain_key(key)) return base + "[" + quote(key) + "]";
+    if (base.empty()) return std::string(key);
+    return base + "." + std::string(key);
+}
+
+std::string index_path(const std::string& base, std::size_t i) {
+    return base + "[" + std::to_string(i) + "]";
+}
+
+std::string type_of(const json& v) {
+    switch (v.type()) {
+        case json::value_t::null: return "null";
+        case json::value_t::boolean: return "a boolean";
+        case json::value_t::string: return "a string";
+        case json::value_t::object: return "an object";
+        case json::value_t::array: return "an array";
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned:
+        case json::value_t::number_float: return "a number";
+        case json::value_t::binary:
+        case json::value_t::discarded: break;
+    }
+    return "an unexpected value";
+}
+
+std::string join(std::vector<std::string_view> names) {
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (const std::string_view name : names) {
+        if (!out.empty()) out += ", ";
+        out += name;
+    }
+    return out;
+}
+
+std::optional<std::string> check_name(std::string_view name) {
+    if (name.empty()) return "must not be empty";
+    if (name.size() > max_name_length) {
+        return "must be at most " + std::to_string(max_name_length) + " characters, got " +
+               std::to_string(name.size());
+    }
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if (!is_name_char(name[i])) {
+            return "contains " + quote(name.substr(i, 1)) + " at position " + std::to_string(i) +
+                   "; only letters, digits, '_', '.' and '-' are allowed";
+        }
+    }
+    return std::nullopt;
+}
+
+// Collects errors; the read functions check the JSON type before any get<>, so
+// nlohmann never gets a chance to throw type_error.
+class Reader {
+public:
+    void add(std::string path, std::string message) {
+        if (errors_.size() < max_errors) {
+            errors_.push_back({std::move(path), std::move(message)});
+        } else {
+            ++dropped_;
+        }
+    }
+
+    void add(agent::ConfigError error) { add(std::move(error.path), std::move(error.message)); }
+
+    bool failed() const { return !errors_.empty(); }
+
+    Errors take_errors() {
+        if (dropped_ > 0) {
+            add_unbounded("", std::to_string(dropped_) + " more errors not shown (only the first " +
+                                  std::to_string(max_errors) + " are listed)");
+        }
+        return std::move(errors_);
+    }
+
+    // True when v is an object; every key outside `known` is reported.
+    bool object(const json& v, const std::string& path,
+                std::initializer_list<std::string_view> known) {
+        if (!v.is_object()) {
+            type_error(v, path, "an object");
+            return false;
+        }
+        for (const auto& [key, value] : v.items()) {
+            (void)value;
+            if (std::find(known.begin(), known.end(), key) == known.end()) {
+                add(child_path(path, key), "unknown key (known: " + join(known) + ")");
+            }
+        }
+        return true;
+    }
+
+    bool array(const json& v, const std::string& path) {
+        if (v.is_array()) return true;
+        type_error(v, path, "an array");
+        return false;
+    }
+
+    static const json* find(const json& obj, std::string_view key) {
+        const auto it = obj.find(std::string(key));
+        return it == obj.end() ? nullptr : &*it;
+    }
+
+    const json* require(const json& obj, const std::string& path, std::string_view key) {
+        const json* v = find(obj, key);
+        if (v == nullptr) add(child_path(path, key), "required");
+        return v;
+    }
+
+    std::optional<std::string> string(const json& v, const std::string& path) {
+        if (const auto* s = v.get_ptr<const json::string_t*>()) return *s;
+        type_error(v, path, "a string");
+        return std::nullopt;
+    }
+
+    std::optional<bool> boolean(const json& v, const std::string& path) {
+        if (const auto* b = v.get_ptr<const json::boolean_t*>()) return *b;
+        type_error(v, path, "a boolean");
+        return std::nullopt;
+    }
+
+    std::optional<std::int64_t> integer(const json& v, const std::string& path, std::int64_t lo,
+                                        std::int64_t hi) {
+        const auto out_of_range = [&](const std::string& got) {
+            add(path, "must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + got);
+            return std::nullopt;
+        };
+        if (const auto* u = v.get_ptr<const json::number_unsigned_t*>()) {
+            if (*u > static_cast<std::uint64_t>(hi) || static_cast<std::int64_t>(*u) < lo) {
+                return out_of_range(std::to_string(*u));
+            }
+            return static_cast<std::int64_t>(*u);
+        }
+        if (const auto* i = v.get_ptr<const json::number_integer_t*>()) {
+            if (*i < lo || *i > hi) return out_of_range(std::to_string(*i));
+            return *i;
+        }
+        if (const auto* d = v.get_ptr<const json::number_float_t*>()) {
+            // nlohmann stores integers beyond 64 bits as floating point: those are
+            // integers that are out of range, not fractions.
+            if (std::isfinite(*d) && std::trunc(*d) == *d && std::fabs(*d) >= 0x1p63) {
+                return out_of_range(v.dump());
+            }
+            add(path,
+                "expected an integer, got a number with a fraction or exponent (" + v.dump() + ")");
+            return std::nullopt;
+        }
+        type_error(v, path, "an integer");
+        return std::nullopt;
+    }
+
+    // An integer of type T, min..T's maximum.
+    template <class T>
+    std::optional<T> unsigned_integer(const json& v, const std::string& path, T min) {
+        if (auto i = integer(v, path, min, std::numeric_limits<T>::max()))
+            return static_cast<T>(*i);
+        return std::nullopt;
+    }
+
+    std::optional<Duration> duration(const json& v, const std::string& path,
+                                     std::int64_t min_ms = 0) {
+        if (auto ms = integer(v, path, min_ms, max_duration_ms))
+            return std::chrono::milliseconds(*ms);
+        return std::nullopt;
+    }
+
+    std::optional<std::vector<std::string>> strings(const json& v, const std::string& path) {
+        if (!array(v, path)) return std::nullopt;
+        std::vector<std::string> out;
+        bool ok = true;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (auto s = string(v[i], index_path(path, i))) {
+                out.push_back(std::move(*s));
+            } else {
+                ok = false;
+            }
+        }
+        if (!ok) return std::nullopt;
+        return out;
+    }
+
+    // Reads obj[key] with `read` when present and stores it in `out`.
+    template <class T, class Read>
+    void optional(const json& obj, const std::string& path, std::string_view key, T& out,
+                  Read read) {
+        if (const json* v = find(obj, key)) {
+            if (auto value = read(*v, child_path(path, key))) out = std::move(*value);
+        }
+    }
+
+    template <class T, class Read>
+    void required(const json& obj, const std::string& path, std::string_view key, T& out,
+                  Read read) {
+        if (const json* v = require(obj, path, key)) {
+            if (auto value = read(*v, child_path(path, key))) out = std::move(*value);
+        }
+    }
+
+    void type_error(const json& v, const std::string& path, std::string_view expected) {
+        add(path, "expected " + std::string(expected) + ", got " + type_of(v));
+    }
+
+private:
+    void add_unbounded(std::string path, std::string message) {
+        errors_.push_back({std::move(path), std::move(message)});
+    }
+
+    Errors errors_;
+    std::size_t dropped_ = 0;
+};
+
+// nlohmann keeps the last of two equal keys in an object without a word; a
+// pasted-twice "heartbeat" block would silently win. The parser callback sees
+// every key, so it tracks the path and reports repeats.
+class DuplicateKeys {
+public:
+    explicit DuplicateKeys(Reader& reader) : reader_(reader) {}
+
+    bool on_event(json::parse_event_t event, const json& parsed) {
+        switch (event) {
+            case json::parse_event_t::object_start: push(Kind::object); break;
+            case json::parse_event_t::array_start: push(Kind::array); break;
+            case json::parse_event_t::object_end:
+            case json::parse_event_t::array_end:
+                if (!frames_.empty()) frames_.pop_back();
+                break;
+            case json::parse_event_t::key:
+                if (!frames_.empty()) {
+                    Frame& frame = frames_.back();
+                    const auto* key = parsed.get_ptr<const json::string_t*>();
+                    const std::string k = key != nullptr ? *key : std::string();
+                    frame.key_path = child_path(frame.path, k);
+                    if (!frame.keys.insert(k).second) {
+                        reader_.add(
+                            frame.key_path,
+                            "duplicate key: a later value would silently replace the earlier one");
+                    }
+                }
+                break;
+            case json::parse_event_t::value:
+                if (!frames_.empty() && frames_.back().kind == Kind::array)
+                    ++frames_.back().next_index;
+                break;
+        }
+        return true;  // keep everything: this callback only watches
+    }
+
+private:
+    enum class Kind { object, array };
+
+    struct Frame {
+        std::string path;
+        Kind kind = Kind::object;
+        std::size_t next_index = 0;
+        std::string key_path;  // path of the member whose value comes next (objects)
+        std::set<std::string, std::less<>> keys;
+    };
+
+    void push(Kind kind) {
+        Frame frame;
+        frame.path = next_child();
+        frame.kind = kind;
+        frames_.push_back(std::move(frame));
+    }
+
+    std::string next_child() {
+        if (frames_.empty()) return "";
+        Frame& frame = frames_.back();
+        if (frame.kind == Kind::array) return index_path(frame.path, frame.next_index++);
+        return frame.key_path;
+    }
+
+    Reader& reader_;
+    std::vector<Frame> frames_;
+};
+
+// Where (the 0-based byte offset) the text first opens more than max_nesting
+// objects and arrays at once, outside strings; checked before parsing.
+std::optional<std::size_t> too_deep(std::string_view text) {
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;  // whatever is escaped cannot end the string
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_nesting) return i;
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            --depth;
+        }
+    }
+    return std::nullopt;
+}
+
+// Re-parses with exceptions on (only after a failed parse) to learn where and why.
+std::string describe_parse_error(const char* first, const char* last) {
+    try {
+        const json ignored = json::parse(first, last);
+        (void)ignored;
+    } catch (const json::parse_error& e) {
+        // what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ...".
+        std::string_view detail = e.what();
+        if (const auto end = detail.find("] ");
+            detail.starts_with("[json.exception") && end != detail.npos) {
+            detail.remove_prefix(end + 2);
+        }
+        if (detail.starts_with("parse error "))
+            detail.remove_prefix(std::string_view("parse error ").size());
+        const std::string separator = detail.starts_with("at ") ? " " : ": ";
+        // e.byte counts from 1: the byte at which the parser gave up.
+        return "invalid JSON" + separator + sanitize(detail, max_parse_detail, EscapeQuotes::no) +
+               " (byte " + std::to_string(e.byte) + ")";
+    }
+    return "invalid JSON";
+}
+
+ResourceConfig read_resource(Reader& r, const json& v, const std::string& path) {
+    ResourceConfig res;
+    if (!r.object(v, path,
+                  {"agent", "monitor_interval_ms", "monitor_timeout_ms", "name", "params",
+                   "start_timeout_ms", "stop_timeout_ms"})) {
+        return res;
+    }
+    const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
+    // Nothing downstream checks resource timeouts, and 0 would mean "fail at once".
+    const auto timeout = [&r](const json& x, const std::string& p) { return r.duration(x, p, 1); };
+    r.required(v, path, "name", res.name, string);
+    r.required(v, path, "agent", res.agent, string);
+    r.optional(v, path, "start_timeout_ms", res.start_timeout, timeout);
+    r.optional(v, path, "stop_timeout_ms", res.stop_timeout, timeout);
+    r.optional(v, path, "monitor_interval_ms", res.monitor_interval, timeout);
+    r.optional(v, path, "monitor_timeout_ms", res.monitor_timeout, timeout);
+    if (const json* params = Reader::find(v, "params")) {
+        const std::string params_path = child_path(path, "params");
+        if (params->is_object()) {
+            for (const auto& [key, value] : params->items()) {
+                if (auto s = r.string(value, child_path(params_path, key)))
+                    res.params.emplace(key, *s);
+            }
+        } else {
+            r.type_error(*params, params_path, "an object");
+        }
+    }
+    return res;
+}
+
+std::optional<agent::Failback> read_failback(Reader& r, const json& v, const std::string& path) {
+    if (const auto* b = v.get_ptr<const json::boolean_t*>()) {
+        return *b ? agent::Failback::automatic : agent::Failback::never;
+    }
+    if (const auto* s = v.get_ptr<const json::string_t*>()) {
+        if (*s == "never") return agent::Failback::never;
+        if (*s == "auto") return agent::Failback::automatic;
+        r.add(path, "must be false, true, \"never\" or \"auto\", got " + quote(*s));
+        return std::nullopt;
+    }
+    r.add(path, "expected a boolean or a string, got " + type_of(v));
+    return std::nullopt;
+}
+
+void read_group(Reader& r, const json& v, const std::string& path, DaemonConfig& config) {
+    agent::GroupConfig& group = config.cluster.groups.emplace_back();
+    std::vector<ResourceConfig>& resources = config.resources.emplace_back();
+    if (!r.object(
+            v, path,
+            {"failback", "name", "nodes", "resources", "start_timeout_ms", "stop_timeout_ms"})) {
+        return;
+    }
+    const auto duration = [&r](const json& x, const std::string& p) { return r.duration(x, p); };
+    r.required(v, path, "name", group.name,
+               [&r](const json& x, const std::string& p) { return r.string(x, p); });
+    r.required(v, path, "nodes", group.nodes,
+               [&r](const json& x, const std::string& p) { return r.strings(x, p); });
+    r.optional(v, path, "failback", group.failback,
+               [&r](const json& x, const std::string& p) { return read_failback(r, x, p); });
+    r.optional(v, path, "start_timeout_ms", group.start_timeout, duration);
+    r.optional(v, path, "stop_timeout_ms", group.stop_timeout, duration);
+    if (const json* list = Reader::find(v, "resources")) {
+        const std::string list_path = child_path(path, "resources");
+        if (r.array(*list, list_path)) {
+            for (std::size_t i = 0; i < list->size(); ++i) {
+                resources.push_back(read_resource(r, (*list)[i], index_path(list_path, i)));
+            }
+        }
+    }
+}
+
+void read_node(Reader& r, const json& v, const std::string& path, agent::NodeConfig& node) {
+    if (!r.object(v, path, {"addresses", "name", "votes"})) return;
+    r.required(v, path, "name", node.name,
+               [&r](const json& x, const std::string& p) { return r.string(x, p); });
+    r.required(v, path, "addresses", node.addresses,
+               [&r](const json& x, const std::string& p) { return r.strings(x, p); });
+    r.optional(v, path, "votes", node.votes, [&r](const json& x, const std::string& p) {
+        return r.unsigned_integer<std::uint32_t>(x, p, 0);
+    });
+}
+
+DaemonConfig read_config(Reader& r, const json& root) {
+    DaemonConfig config;
+    agent::ClusterConfig& cluster = config.cluster;
+    if (!r.object(
+            root, "",
+            {"auth_key_file", "cluster", "groups", "heartbeat", "lease", "nodes", "quorum"})) {
+        return config;
+    }
+    const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
+    const auto duration = [&r](const json& x, const std::string& p) { return r.duration(x, p); };
+
+    r.required(root, "", "cluster", cluster.cluster, string);
+    r.optional(root, "", "auth_key_file", config.auth_key_file, string);
+
+    if (const json* nodes = r.require(root, "", "nodes");
+        nodes != nullptr && r.array(*nodes, "nodes")) {
+        for (std::size_t i = 0; i < nodes->size(); ++i) {
+            read_node(r, (*nodes)[i], index_path("nodes", i), cluster.nodes.emplace_back());
+        }
+    }
+
+    if (const json* hb = Reader::find(root, "heartbeat");
+        hb != nullptr &&
+        r.object(*hb, "heartbeat", {"interval_ms", "port", "tick_ms", "timeout_ms"})) {
+        r.optional(*hb, "heartbeat", "interval_ms", cluster.timing.interval, duration);
+        r.optional(*hb, "heartbeat", "timeout_ms", cluster.timing.timeout, duration);
+        r.optional(*hb, "heartbeat", "tick_ms", cluster.timing.tick, duration);
+        r.optional(*hb, "heartbeat", "port", config.port,
+                   [&r](const json& x, const std::string& p) {
+                       return r.unsigned_integer<std::uint16_t>(x, p, 1);
+                   });
+    }
+
+    if (const json* lease = Reader::find(root, "lease");
+        lease != nullptr && r.object(*lease, "lease", {"margin_ms", "max_clock_drift_ppm"})) {
+        r.optional(*lease, "lease", "margin_ms", cluster.timing.lease_margin, duration);
+        r.optional(*lease, "lease", "max_clock_drift_ppm", cluster.timing.max_clock_drift_ppm,
+                   [&r](const json& x, const std::string& p) {
+                       return r.unsigned_integer<std::uint32_t>(x, p, 0);
+                   });
+    }
+
+    if (const json* quorum = Reader::find(root, "quorum");
+        quorum != nullptr && r.object(*quorum, "quorum", {"wait_for_all"})) {
+        r.optional(*quorum, "quorum", "wait_for_all", cluster.quorum.wait_for_all,
+                   [&r](const json& x, const std::string& p) -> std::optional<agent::WaitForAll> {
+                       const auto b = r.boolean(x, p);
+                       if (!b) return std::nullopt;
+                       return *b ? agent::WaitForAll::yes : agent::WaitForAll::no;
+                   });
+    }
+
+    if (const json* groups = Reader::find(root, "groups");
+        groups != nullptr && r.array(*groups, "groups")) {
+        for (std::size_t g = 0; g < groups->size(); ++g) {
+            read_group(r, (*groups)[g], index_path("groups", g), config);
+        }
+    }
+    return config;
+}
+
+// Rules beyond the structure, for a config whose structure is right.
+void check_config(Reader& r, const DaemonConfig& config) {
+    for (agent::ConfigError& error : agent::validate(config.cluster)) r.add(std::move(error));
+
+    if (config.auth_key_file.empty()) r.add("auth_key_file", "must not be empty");
+
+    std::map<std::string_view, std::string> first_name;
+    for (std::size_t g = 0; g < config.resources.size(); ++g) {
+        const std::string list_path = index_path("groups", g) + ".resources";
+        for (std::size_t i = 0; i < config.resources[g].size(); ++i) {
+            const ResourceConfig& res = config.resources[g][i];
+            const std::string path = index_path(list_path, i);
+            const std::string name_path = path + ".name";
+            if (auto problem = check_name(res.name)) {
+                r.add(name_path, *problem);
+            } else if (auto [it, fresh] = first_name.emplace(res.name, name_path); !fresh) {
+                r.add(name_path, quote(res.name) + " is already used by " + it->second);
+            }
+            if (res.agent.empty()) r.add(path + ".agent", "must not be empty");
+        }
+    }
+}
+
+Errors one_error(std::string message) { return Errors{LoadError{"", std::move(message)}}; }
+
+std::string too_large(std::string_view what, std::string_view size) {
+    return std::string(what) + " is " + std::string(size) + " bytes; at most " +
+           std::to_string(max_config_bytes) + " bytes (1 MiB) are allowed";
+}
+
+std::string os_reason(int error) { return std::generic_category().message(error); }
+
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd) : fd_(fd) {}
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+}  // namespace
+
+std::variant<DaemonConfig, std::vector<LoadError>> parse_config(
+    std::string_view json_text) noexcept {
+    try {
+        if (json_text.size() > max_config_bytes) {
+            return one_error(too_large("the config", std::to_string(json_text.size())));
+        }
+        if (const auto at = too_deep(json_text)) {
+            return one_error("objects and arrays are nested more than " +
+                             std::to_string(max_nesting) + " levels deep (at byte " +
+                             std::to_string(*at + 1) + "); a config needs at most 6");
+        }
+        Reader reader;
+        DuplicateKeys duplicates(reader);
+        const char* first = json_text.data();
+        const char* last = first + json_text.size();
+        const json root = json::parse(
+            first, last,
+            [&duplicates](int /*depth*/, json::parse_event_t event, json& parsed) {
+                return duplicates.on_event(event, parsed);
+            },
+            /*allow_exceptions=*/false);
+        if (root.is_discarded()) return one_error(describe_parse_error(first, last));
+
+        DaemonConfig config = read_config(reader, root);
+        if (!reader.failed()) check_config(reader, config);
+        if (reader.failed()) return reader.take_errors();
+        return config;
+    } catch (const std::exception& e) {
+        return one_error(std::string("cannot load the config: ") + e.what());
+    } catch (...) {
+        return one_error("cannot load the config: unknown error");
+    }
+}
+
+std::variant<DaemonConfig, std::vector<LoadError>> load_config(
+    const std::filesystem::path& file) noexcept {
+    try {
+        // Paths are shown whole (up to PATH_MAX), unlike echoed config values.
+        const std::string shown = '"' + sanitize(file.string(), 4096, EscapeQuotes::yes) + '"';
+        const FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd.get() < 0) return one_error("cannot open " + shown + ": " + os_reason(errno));
+
+        // A regular file is refused by its size; anything else (a pipe, a device)
+        // by reading one byte past the limit.
+        struct stat info {};
+        if (::fstat(fd.get(), &info) == 0 && S_ISREG(info.st_mode) &&
+            static_cast<std::uintmax_t>(info.st_size) > max_config_bytes) {
+            return one_error(too_large(shown, std::to_string(info.st_size)));
+        }
+        std::string text;
+        char buffer[64 * 1024];
+        while (text.size() <= max_config_bytes) {
+            const std::size_t want = std::min(sizeof buffer, max_config_bytes + 1 - text.size());
+            const ssize_t n = ::read(fd.get(), buffer, want);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return one_error("cannot read " + shown + ": " + os_reason(errno));
+            }
+            if (n == 0) break;
+            text.append(buffer, static_cast<std::size_t>(n));
+        }
+        if (text.size() > max_config_bytes)
+            return one_error(too_large(shown, "more than " + std::to_string(max_config_bytes)));
+        return parse_config(text);
+    } catch (const std::exception& e) {
+        return one_error(std::string("cannot load the config: ") + e.what());
+    } catch (...) {
+        return one_error("cannot load the config: unknown error");
+    }
+}
+
+}  // namespace hacluster::daemon

@@ -1,0 +1,58 @@
+#pragma once
+// The daemon's config file: JSON text in, the core's ClusterConfig plus the
+// daemon-only settings (port, key file, resources) out. Untrusted input
+// (STYLE.md "Errors"): every problem comes back as a value naming its JSON path,
+// nothing throws, and unknown keys are errors so a typo never passes silently.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "agent/config.h"
+#include "agent/types.h"
+
+namespace hacluster::daemon {
+
+// One resource of a group; groups start their resources in order and stop them in
+// reverse (resources/README.md). Absent timeouts fall back to the resource layer's
+// (or the group's) values, which is why they are optional here.
+struct ResourceConfig {
+    std::string name;   // unique in the whole config: it names the resource in logs
+    std::string agent;  // which resource agent runs it, e.g. "vip"
+    std::map<std::string, std::string> params;
+    std::optional<agent::Duration> start_timeout, stop_timeout, monitor_interval, monitor_timeout;
+};
+
+struct DaemonConfig {
+    agent::ClusterConfig cluster;
+    std::uint16_t port = 5405;  // corosync's default: HA firewall rules usually allow it already
+    std::string auth_key_file = "/etc/hacluster/authkey";  // beside the config, root-only
+    std::vector<std::vector<ResourceConfig>> resources;  // per group, same index as cluster.groups
+};
+
+// One problem: where (a JSON path such as "groups[0].resources[1].agent", or ""
+// for the document or the file itself) and what is wrong.
+struct LoadError {
+    std::string path;
+    std::string message;
+};
+
+// Larger config files are refused: a real one is a few kilobytes, and the bound
+// keeps a wrong path (a log, a device) from being read into memory.
+inline constexpr std::size_t max_config_bytes = std::size_t{1} << 20;
+
+// Every problem found (structure first; agent::validate() and the resource rules
+// only once the structure is right), or the config.
+[[nodiscard]] std::variant<DaemonConfig, std::vector<LoadError>> parse_config(
+    std::string_view json_text) noexcept;
+
+// Reads the file (at most max_config_bytes) and parses it. File errors come back
+// at path "" with the OS reason.
+[[nodiscard]] std::variant<DaemonConfig, std::vector<LoadError>> load_config(
+    const std::filesystem::path& file) noexcept;
+
+}  // namespace hacluster::daemon

@@ -1,0 +1,717 @@
+#include <catch2/catch.hpp>
+
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "agent/config.h"
+#include "daemon/config_loader.h"
+
+using namespace std::chrono_literals;
+using hacluster::agent::Failback;
+using hacluster::agent::GroupConfig;
+using hacluster::agent::TimingConfig;
+using hacluster::agent::WaitForAll;
+using hacluster::daemon::DaemonConfig;
+using hacluster::daemon::load_config;
+using hacluster::daemon::LoadError;
+using hacluster::daemon::max_config_bytes;
+using hacluster::daemon::parse_config;
+using nlohmann::json;
+
+namespace {
+
+// The example of the brief and README, verbatim.
+constexpr std::string_view example_text = R"({"cluster": "demo",
+ "nodes": [{"name": "n1", "addresses": ["198.18.0.1"]}, {"name": "n2", "addresses": ["198.18.0.2"]}, {"name": "n3", "addresses": ["198.18.0.3"]}],
+ "heartbeat": {"port": 5405, "interval_ms": 100, "timeout_ms": 500},
+ "auth_key_file": "/etc/hacluster/authkey",
+ "groups": [{"name": "web", "nodes": ["n1", "n2", "n3"], "failback": false,
+             "resources": [{"name": "web-ip", "agent": "vip", "params": {"address": "198.18.0.100/24", "interface": "eth0"}}]}]}
+)";
+
+json example() { return json::parse(example_text); }
+
+std::string describe(const std::vector<LoadError>& errors) {
+    std::string s;
+    for (const auto& e : errors) s += "  " + e.path + ": " + e.message + "\n";
+    return s;
+}
+
+DaemonConfig require_loads(const std::string& text) {
+    auto result = parse_config(text);
+    if (const auto* errors = std::get_if<std::vector<LoadError>>(&result)) {
+        FAIL("unexpected errors:\n" << describe(*errors));
+    }
+    return std::get<DaemonConfig>(std::move(result));
+}
+
+std::vector<LoadError> require_errors(const std::string& text) {
+    auto result = parse_config(text);
+    REQUIRE(std::holds_alternative<std::vector<LoadError>>(result));
+    auto errors = std::get<std::vector<LoadError>>(std::move(result));
+    REQUIRE_FALSE(errors.empty());
+    return errors;
+}
+
+bool contains(const std::string& text, const std::string& fragment) {
+    return text.find(fragment) != std::string::npos;
+}
+
+// Some error at path mentions every fragment.
+void require_error(const std::vector<LoadError>& errors, const std::string& path,
+                   std::initializer_list<std::string> fragments) {
+    INFO("errors:\n" << describe(errors) << "wanted at: " << path);
+    bool found = false;
+    for (const auto& e : errors) {
+        if (e.path != path) continue;
+        bool all = true;
+        for (const auto& fragment : fragments) all = all && contains(e.message, fragment);
+        found = found || all;
+    }
+    CHECK(found);
+}
+
+// Exactly one error, at path, whose message mentions every fragment.
+void require_single_error(const std::string& text, const std::string& path,
+                          std::initializer_list<std::string> fragments) {
+    const auto errors = require_errors(text);
+    INFO("errors:\n" << describe(errors));
+    REQUIRE(errors.size() == 1);
+    require_error(errors, path, fragments);
+}
+
+void require_single_error(const json& config, const std::string& path,
+                          std::initializer_list<std::string> fragments) {
+    require_single_error(config.dump(), path, fragments);
+}
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "hacluster-loader-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path_ = pattern;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    std::filesystem::path write(const std::string& name, std::string_view content) const {
+        const auto file = path_ / name;
+        std::ofstream out(file, std::ios::binary);
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+        REQUIRE(out.good());
+        return file;
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+}  // namespace
+
+TEST_CASE("the example config loads with its values and the defaults", "[config_loader]") {
+    const DaemonConfig config = require_loads(std::string(example_text));
+    const auto& cluster = config.cluster;
+
+    CHECK(cluster.cluster == "demo");
+    REQUIRE(cluster.nodes.size() == 3);
+    CHECK(cluster.nodes[0].name == "n1");
+    CHECK(cluster.nodes[1].addresses == std::vector<std::string>{"198.18.0.2"});
+    CHECK(cluster.nodes[2].votes == hacluster::agent::NodeConfig{}.votes);
+
+    CHECK(config.port == 5405);
+    CHECK(config.auth_key_file == "/etc/hacluster/authkey");
+    CHECK(cluster.timing.interval == 100ms);
+    CHECK(cluster.timing.timeout == 500ms);
+    const TimingConfig defaults;
+    CHECK(cluster.timing.tick == defaults.tick);
+    CHECK(cluster.timing.lease_margin == defaults.lease_margin);
+    CHECK(cluster.timing.max_clock_drift_ppm == defaults.max_clock_drift_ppm);
+    CHECK(cluster.quorum.wait_for_all == WaitForAll::no);
+
+    REQUIRE(cluster.groups.size() == 1);
+    const GroupConfig& web = cluster.groups[0];
+    CHECK(web.name == "web");
+    CHECK(web.nodes == std::vector<std::string>{"n1", "n2", "n3"});
+    CHECK(web.failback == Failback::never);
+    CHECK(web.start_timeout == GroupConfig{}.start_timeout);
+    CHECK(web.stop_timeout == GroupConfig{}.stop_timeout);
+
+    REQUIRE(config.resources.size() == 1);
+    REQUIRE(config.resources[0].size() == 1);
+    const auto& ip = config.resources[0][0];
+    CHECK(ip.name == "web-ip");
+    CHECK(ip.agent == "vip");
+    CHECK(ip.params == std::map<std::string, std::string>{{"address", "198.18.0.100/24"},
+                                                          {"interface", "eth0"}});
+    CHECK_FALSE(ip.start_timeout);
+    CHECK_FALSE(ip.stop_timeout);
+    CHECK_FALSE(ip.monitor_interval);
+    CHECK_FALSE(ip.monitor_timeout);
+}
+
+TEST_CASE("the smallest config takes every default", "[config_loader]") {
+    const DaemonConfig config =
+        require_loads(R"({"cluster": "c", "nodes": [{"name": "a", "addresses": ["x"]}]})");
+    const DaemonConfig defaults;
+    CHECK(config.port == defaults.port);
+    CHECK(config.auth_key_file == defaults.auth_key_file);
+    CHECK(config.cluster.timing.interval == TimingConfig{}.interval);
+    CHECK(config.cluster.timing.timeout == TimingConfig{}.timeout);
+    CHECK(config.cluster.groups.empty());
+    CHECK(config.resources.empty());
+}
+
+TEST_CASE("every optional key is read", "[config_loader]") {
+    json j = example();
+    j["nodes"][1]["votes"] = 2;
+    j["heartbeat"] = {{"port", 6000}, {"interval_ms", 50}, {"timeout_ms", 300}, {"tick_ms", 5}};
+    j["auth_key_file"] = "/run/key";
+    j["lease"] = {{"max_clock_drift_ppm", 500}, {"margin_ms", 30}};
+    j["quorum"] = {{"wait_for_all", true}};
+    j["groups"][0]["start_timeout_ms"] = 5000;
+    j["groups"][0]["stop_timeout_ms"] = 150;
+    j["groups"][0]["failback"] = "auto";
+    j["groups"][0]["resources"][0]["start_timeout_ms"] = 1000;
+    j["groups"][0]["resources"][0]["stop_timeout_ms"] = 100;
+    j["groups"][0]["resources"][0]["monitor_interval_ms"] = 2000;
+    j["groups"][0]["resources"][0]["monitor_timeout_ms"] = 500;
+    j["groups"][0]["resources"].push_back({{"name", "web-app"}, {"agent", "script"}});
+
+    const DaemonConfig config = require_loads(j.dump());
+    const auto& t = config.cluster.timing;
+    CHECK(config.cluster.nodes[1].votes == 2);
+    CHECK(config.port == 6000);
+    CHECK(config.auth_key_file == "/run/key");
+    CHECK(t.interval == 50ms);
+    CHECK(t.timeout == 300ms);
+    CHECK(t.tick == 5ms);
+    CHECK(t.max_clock_drift_ppm == 500);
+    CHECK(t.lease_margin == 30ms);
+    CHECK(config.cluster.quorum.wait_for_all == WaitForAll::yes);
+    const GroupConfig& web = config.cluster.groups[0];
+    CHECK(web.start_timeout == 5s);
+    CHECK(web.stop_timeout == 150ms);
+    CHECK(web.failback == Failback::automatic);
+    REQUIRE(config.resources[0].size() == 2);
+    const auto& ip = config.resources[0][0];
+    CHECK(ip.start_timeout == 1s);
+    CHECK(ip.stop_timeout == 100ms);
+    CHECK(ip.monitor_interval == 2s);
+    CHECK(ip.monitor_timeout == 500ms);
+    CHECK(config.resources[0][1].name == "web-app");
+    CHECK(config.resources[0][1].params.empty());
+}
+
+TEST_CASE("resources may be empty or absent", "[config_loader]") {
+    json j = example();
+    j["groups"].push_back({{"name", "db"}, {"nodes", {"n2"}}});
+    SECTION("absent") { j["groups"][0].erase("resources"); }
+    SECTION("empty") { j["groups"][0]["resources"] = json::array(); }
+    const DaemonConfig config = require_loads(j.dump());
+    REQUIRE(config.resources.size() == 2);
+    CHECK(config.resources[0].empty());
+    CHECK(config.resources[1].empty());
+}
+
+TEST_CASE("failback takes a boolean or never/auto", "[config_loader]") {
+    json j = example();
+    auto& failback = j["groups"][0]["failback"];
+    SECTION("false") {
+        failback = false;
+        CHECK(require_loads(j.dump()).cluster.groups[0].failback == Failback::never);
+    }
+    SECTION("true") {
+        failback = true;
+        CHECK(require_loads(j.dump()).cluster.groups[0].failback == Failback::automatic);
+    }
+    SECTION("never") {
+        failback = "never";
+        CHECK(require_loads(j.dump()).cluster.groups[0].failback == Failback::never);
+    }
+    SECTION("auto") {
+        failback = "auto";
+        CHECK(require_loads(j.dump()).cluster.groups[0].failback == Failback::automatic);
+    }
+    SECTION("absent") {
+        j["groups"][0].erase("failback");
+        CHECK(require_loads(j.dump()).cluster.groups[0].failback == GroupConfig{}.failback);
+    }
+    SECTION("another string") {
+        failback = "always";
+        require_single_error(j, "groups[0].failback",
+                             {"must be false, true, \"never\" or \"auto\", got \"always\""});
+    }
+    SECTION("a number") {
+        failback = 1;
+        require_single_error(j, "groups[0].failback",
+                             {"expected a boolean or a string, got a number"});
+    }
+}
+
+TEST_CASE("wrong types name the path, the expected and the actual type", "[config_loader]") {
+    json j = example();
+    SECTION("string for an integer") {
+        j["heartbeat"]["interval_ms"] = "100";
+        require_single_error(j, "heartbeat.interval_ms", {"expected an integer, got a string"});
+    }
+    SECTION("fraction for an integer") {
+        j["heartbeat"]["timeout_ms"] = 500.5;
+        require_single_error(j, "heartbeat.timeout_ms",
+                             {"expected an integer", "fraction", "500.5"});
+    }
+    SECTION("exponent for an integer") {
+        require_single_error(
+            std::string(R"({"cluster": "c", "nodes": [{"name": "a", "addresses": ["x"]}],
+                                             "heartbeat": {"interval_ms": 1e2}})"),
+            "heartbeat.interval_ms", {"expected an integer", "exponent"});
+    }
+    SECTION("number for a string") {
+        j["cluster"] = 7;
+        require_single_error(j, "cluster", {"expected a string, got a number"});
+    }
+    SECTION("object for an array") {
+        j["nodes"] = json::object();
+        require_single_error(j, "nodes", {"expected an array, got an object"});
+    }
+    SECTION("string for an object") {
+        j["nodes"][1] = "n2";
+        require_single_error(j, "nodes[1]", {"expected an object, got a string"});
+    }
+    SECTION("string for an array of strings") {
+        j["nodes"][0]["addresses"] = "198.18.0.1";
+        require_single_error(j, "nodes[0].addresses", {"expected an array, got a string"});
+    }
+    SECTION("an element of an array of strings") {
+        j["nodes"][2]["addresses"] = {"198.18.0.3", 42};
+        require_single_error(j, "nodes[2].addresses[1]", {"expected a string, got a number"});
+    }
+    SECTION("boolean for an integer") {
+        j["nodes"][0]["votes"] = true;
+        require_single_error(j, "nodes[0].votes", {"expected an integer, got a boolean"});
+    }
+    SECTION("string for a boolean") {
+        j["quorum"] = {{"wait_for_all", "yes"}};
+        require_single_error(j, "quorum.wait_for_all", {"expected a boolean, got a string"});
+    }
+    SECTION("null for an object") {
+        j["heartbeat"] = nullptr;
+        require_single_error(j, "heartbeat", {"expected an object, got null"});
+    }
+    SECTION("null in a group's node list") {
+        j["groups"][0]["nodes"][2] = nullptr;
+        require_single_error(j, "groups[0].nodes[2]", {"expected a string, got null"});
+    }
+    SECTION("params values must be strings") {
+        j["groups"][0]["resources"][0]["params"]["prefix"] = 24;
+        j["groups"][0]["resources"][0]["params"]["arp"] = true;
+        const auto errors = require_errors(j.dump());
+        CHECK(errors.size() == 2);
+        require_error(errors, "groups[0].resources[0].params.prefix",
+                      {"expected a string, got a number"});
+        require_error(errors, "groups[0].resources[0].params.arp",
+                      {"expected a string, got a boolean"});
+    }
+    SECTION("params must be an object") {
+        j["groups"][0]["resources"][0]["params"] = json::array({"address"});
+        require_single_error(j, "groups[0].resources[0].params",
+                             {"expected an object, got an array"});
+    }
+    SECTION("resources must be an array") {
+        j["groups"][0]["resources"] = json::object();
+        require_single_error(j, "groups[0].resources", {"expected an array, got an object"});
+    }
+    SECTION("the document must be an object") {
+        require_single_error(std::string("[1, 2]"), "", {"expected an object, got an array"});
+    }
+}
+
+TEST_CASE("out-of-range numbers are errors with the range and the value", "[config_loader]") {
+    json j = example();
+    SECTION("negative duration") {
+        j["heartbeat"]["interval_ms"] = -100;
+        require_single_error(j, "heartbeat.interval_ms", {"must be 0..2147483647", "got -100"});
+    }
+    SECTION("duration too large") {
+        j["groups"][0]["start_timeout_ms"] = 2147483648LL;
+        require_single_error(j, "groups[0].start_timeout_ms",
+                             {"must be 0..2147483647", "got 2147483648"});
+    }
+    SECTION("port 0") {
+        j["heartbeat"]["port"] = 0;
+        require_single_error(j, "heartbeat.port", {"must be 1..65535", "got 0"});
+    }
+    SECTION("port 65536") {
+        j["heartbeat"]["port"] = 65536;
+        require_single_error(j, "heartbeat.port", {"must be 1..65535", "got 65536"});
+    }
+    SECTION("port 65535 is fine") {
+        j["heartbeat"]["port"] = 65535;
+        CHECK(require_loads(j.dump()).port == 65535);
+    }
+    SECTION("negative votes") {
+        j["nodes"][0]["votes"] = -1;
+        require_single_error(j, "nodes[0].votes", {"must be 0..4294967295", "got -1"});
+    }
+    SECTION("votes beyond 32 bits") {
+        j["nodes"][0]["votes"] = 4294967296ULL;
+        require_single_error(j, "nodes[0].votes", {"must be 0..4294967295", "got 4294967296"});
+    }
+    SECTION("drift beyond 32 bits") {
+        j["lease"] = {{"max_clock_drift_ppm", 18446744073709551615ULL}};
+        require_single_error(j, "lease.max_clock_drift_ppm",
+                             {"must be 0..4294967295", "got 18446744073709551615"});
+    }
+    SECTION("an integer beyond 64 bits") {
+        require_single_error(
+            std::string(R"({"cluster": "c", "nodes": [{"name": "a", "addresses": ["x"]}],
+                                             "heartbeat": {"tick_ms": 123456789012345678901234567890}})"),
+            "heartbeat.tick_ms", {"must be 0..2147483647", "got 1.2345678901234568e+29"});
+    }
+    SECTION("a resource timeout of 0") {
+        j["groups"][0]["resources"][0]["monitor_interval_ms"] = 0;
+        require_single_error(j, "groups[0].resources[0].monitor_interval_ms",
+                             {"must be 1..2147483647", "got 0"});
+    }
+}
+
+TEST_CASE("missing required keys are errors", "[config_loader]") {
+    json j = example();
+    SECTION("a node's name") {
+        j["nodes"][1].erase("name");
+        require_single_error(j, "nodes[1].name", {"required"});
+        CHECK(require_errors(j.dump())[0].message == "required");
+    }
+    SECTION("a node's addresses") {
+        j["nodes"][0].erase("addresses");
+        require_single_error(j, "nodes[0].addresses", {"required"});
+    }
+    SECTION("the cluster name") {
+        j.erase("cluster");
+        require_single_error(j, "cluster", {"required"});
+    }
+    SECTION("the node list") {
+        j.erase("nodes");
+        require_single_error(j, "nodes", {"required"});
+    }
+    SECTION("a group's name and nodes") {
+        j["groups"][0].erase("name");
+        j["groups"][0].erase("nodes");
+        const auto errors = require_errors(j.dump());
+        CHECK(errors.size() == 2);
+        require_error(errors, "groups[0].name", {"required"});
+        require_error(errors, "groups[0].nodes", {"required"});
+    }
+    SECTION("a resource's name and agent") {
+        j["groups"][0]["resources"][0].erase("name");
+        j["groups"][0]["resources"][0].erase("agent");
+        const auto errors = require_errors(j.dump());
+        CHECK(errors.size() == 2);
+        require_error(errors, "groups[0].resources[0].name", {"required"});
+        require_error(errors, "groups[0].resources[0].agent", {"required"});
+    }
+}
+
+TEST_CASE("unknown keys are errors at every level", "[config_loader]") {
+    json j = example();
+    SECTION("top level") {
+        j["heartbeats"] = json::object();
+        require_single_error(j, "heartbeats",
+                             {"unknown key (known: auth_key_file, cluster, groups, heartbeat, "
+                              "lease, nodes, quorum)"});
+    }
+    SECTION("in a node") {
+        j["nodes"][2]["vote"] = 1;
+        require_single_error(j, "nodes[2].vote", {"unknown key (known: addresses, name, votes)"});
+    }
+    SECTION("in heartbeat") {
+        j["heartbeat"]["intervl_ms"] = 100;
+        require_single_error(j, "heartbeat.intervl_ms",
+                             {"unknown key (known: interval_ms, port, tick_ms, timeout_ms)"});
+    }
+    SECTION("in lease") {
+        j["lease"] = {{"margin", 20}};
+        require_single_error(j, "lease.margin",
+                             {"unknown key (known: margin_ms, max_clock_drift_ppm)"});
+    }
+    SECTION("in quorum") {
+        j["quorum"] = {{"wait_for_al", true}};
+        require_single_error(j, "quorum.wait_for_al", {"unknown key (known: wait_for_all)"});
+    }
+    SECTION("in a group") {
+        j["groups"][0]["stop_timeout"] = 100;
+        require_single_error(j, "groups[0].stop_timeout",
+                             {"unknown key (known: failback, name, nodes, resources, "
+                              "start_timeout_ms, stop_timeout_ms)"});
+    }
+    SECTION("in a resource") {
+        j["groups"][0]["resources"][0]["param"] = json::object();
+        require_single_error(
+            j, "groups[0].resources[0].param",
+            {"unknown key (known: agent, monitor_interval_ms, monitor_timeout_ms, name, "
+             "params, start_timeout_ms, stop_timeout_ms)"});
+    }
+    SECTION("a key that needs quoting is shown escaped") {
+        j["inter val\n"] = 1;
+        require_single_error(j, "[\"inter val\\x0A\"]", {"unknown key"});
+    }
+}
+
+TEST_CASE("a repeated key is an error, not a silent override", "[config_loader]") {
+    std::string text(example_text);
+    SECTION("top level") {
+        text.insert(1, R"("cluster": "other", )");
+        require_single_error(text, "cluster", {"duplicate key"});
+    }
+    SECTION("inside an array element") {
+        const std::string n2 = R"({"name": "n2", )";
+        text.replace(text.find(n2), n2.size(), R"({"name": "n2", "name": "n9", )");
+        require_single_error(text, "nodes[1].name", {"duplicate key"});
+    }
+}
+
+TEST_CASE("all errors are reported, not only the first", "[config_loader]") {
+    json j = example();
+    j["heartbeat"]["interval_ms"] = "fast";
+    j["heartbeat"]["intervl_ms"] = 100;
+    j["nodes"][1].erase("name");
+    j["nodes"][2]["votes"] = -3;
+    j["groups"][0]["failback"] = "sometimes";
+    j["groups"][0]["resources"][0]["params"]["interface"] = 0;
+    j["bogus"] = true;
+
+    const auto errors = require_errors(j.dump());
+    INFO("errors:\n" << describe(errors));
+    CHECK(errors.size() == 7);
+    require_error(errors, "heartbeat.interval_ms", {"expected an integer, got a string"});
+    require_error(errors, "heartbeat.intervl_ms", {"unknown key"});
+    require_error(errors, "nodes[1].name", {"required"});
+    require_error(errors, "nodes[2].votes", {"got -3"});
+    require_error(errors, "groups[0].failback", {"\"sometimes\""});
+    require_error(errors, "groups[0].resources[0].params.interface", {"expected a string"});
+    require_error(errors, "bogus", {"unknown key"});
+}
+
+TEST_CASE("a flood of errors is capped", "[config_loader]") {
+    json j = example();
+    j["nodes"][0]["addresses"] = std::vector<int>(1000, 1);
+    const auto errors = require_errors(j.dump());
+    REQUIRE(errors.size() == 101);
+    CHECK(errors[99].path == "nodes[0].addresses[99]");
+    CHECK(errors[100].path == "");
+    CHECK(contains(errors[100].message, "900 more errors not shown"));
+}
+
+TEST_CASE("agent::validate errors come through once the structure is right", "[config_loader]") {
+    json j = example();
+    SECTION("timeout below two intervals") {
+        j["heartbeat"]["timeout_ms"] = 150;
+        require_single_error(
+            j, "heartbeat.timeout_ms",
+            {"must be at least 2 × heartbeat.interval_ms (2 × 100 = 200), got 150"});
+    }
+    SECTION("a group names an unknown node") {
+        j["groups"][0]["nodes"][2] = "n4";
+        require_single_error(j, "groups[0].nodes[2]", {"\"n4\" is not the name of any node"});
+    }
+    SECTION("a zero interval") {
+        j["heartbeat"]["interval_ms"] = 0;
+        require_error(require_errors(j.dump()), "heartbeat.interval_ms",
+                      {"must be greater than 0, got 0"});
+    }
+    SECTION("several at once") {
+        j["nodes"][1]["name"] = "n1";
+        j["lease"] = {{"max_clock_drift_ppm", 200000}};
+        const auto errors = require_errors(j.dump());
+        require_error(errors, "nodes[1].name", {"already used by nodes[0].name"});
+        require_error(errors, "lease.max_clock_drift_ppm", {"must be at most 100000"});
+    }
+    SECTION("not run while the structure is wrong") {
+        j["heartbeat"]["timeout_ms"] = 150;  // a validate() error
+        j["heartbeat"]["port"] = "5405";     // a structural error
+        require_single_error(j, "heartbeat.port", {"expected an integer"});
+    }
+}
+
+TEST_CASE("resource rules", "[config_loader]") {
+    json j = example();
+    j["groups"].push_back({{"name", "db"},
+                           {"nodes", {"n2", "n3"}},
+                           {"resources", {{{"name", "db-ip"}, {"agent", "vip"}}}}});
+    SECTION("the two-group config is valid") {
+        CHECK(require_loads(j.dump()).resources.size() == 2);
+    }
+    SECTION("names are unique across groups") {
+        j["groups"][1]["resources"][0]["name"] = "web-ip";
+        require_single_error(j, "groups[1].resources[0].name",
+                             {"\"web-ip\" is already used by groups[0].resources[0].name"});
+    }
+    SECTION("names are unique within a group") {
+        j["groups"][1]["resources"].push_back({{"name", "db-ip"}, {"agent", "script"}});
+        require_single_error(j, "groups[1].resources[1].name",
+                             {"\"db-ip\" is already used by groups[1].resources[0].name"});
+    }
+    SECTION("the agent must not be empty") {
+        j["groups"][0]["resources"][0]["agent"] = "";
+        require_single_error(j, "groups[0].resources[0].agent", {"must not be empty"});
+    }
+    SECTION("the name must not be empty") {
+        j["groups"][1]["resources"][0]["name"] = "";
+        require_single_error(j, "groups[1].resources[0].name", {"must not be empty"});
+    }
+    SECTION("the name follows the node and group name rule") {
+        j["groups"][1]["resources"][0]["name"] = "db ip";
+        require_single_error(j, "groups[1].resources[0].name", {"position 2"});
+    }
+}
+
+TEST_CASE("invalid JSON is one error at the document with its position", "[config_loader]") {
+    SECTION("a syntax error") {
+        const auto errors = require_errors("{\"cluster\": \"c\",\n \"nodes\": [}");
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].path == "");
+        CHECK(contains(errors[0].message, "invalid JSON at line 2, column 12"));
+        CHECK(contains(errors[0].message, "(byte 29)"));
+        CHECK_FALSE(contains(errors[0].message, "json.exception"));
+    }
+    SECTION("empty input") {
+        const auto errors = require_errors("");
+        REQUIRE(errors.size() == 1);
+        CHECK(contains(errors[0].message, "invalid JSON"));
+        CHECK(contains(errors[0].message, "end of input"));
+    }
+    SECTION("trailing content") {
+        const auto errors = require_errors(std::string(example_text) + "}");
+        REQUIRE(errors.size() == 1);
+        CHECK(contains(errors[0].message, "invalid JSON"));
+    }
+    SECTION("comments are not JSON") {
+        const auto errors = require_errors("// hello\n" + std::string(example_text));
+        REQUIRE(errors.size() == 1);
+        CHECK(contains(errors[0].message, "line 1, column 1"));
+    }
+    SECTION("control bytes in the parser's message are escaped") {
+        const auto errors = require_errors("{\"cluster\": \"a\x01\"}");
+        REQUIRE(errors.size() == 1);
+        for (const char c : errors[0].message) CHECK((c >= 0x20 && c < 0x7f));
+    }
+}
+
+TEST_CASE("deep nesting is refused before parsing", "[config_loader]") {
+    SECTION("nested arrays") {
+        const std::string text = std::string(500'000, '[') + std::string(500'000, ']');
+        const auto errors = require_errors(text);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].path == "");
+        CHECK(contains(errors[0].message, "nested more than 16 levels deep (at byte 17)"));
+    }
+    SECTION("brackets inside strings do not count") {
+        json j = example();
+        j["groups"][0]["resources"][0]["params"]["address"] = std::string(100, '[') + "\\\"{";
+        CHECK(require_loads(j.dump()).resources[0][0].params.at("address").size() == 103);
+    }
+    SECTION("an unknown key may nest a little") {
+        json j = example();
+        j["extra"] = json::parse("[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]");  // 16 levels with the root
+        require_single_error(j, "extra", {"unknown key"});
+    }
+}
+
+TEST_CASE("no input makes the parser throw or accept garbage", "[config_loader]") {
+    const std::string text(example_text);
+    // Every prefix of a valid config is invalid JSON (the last '}' closes it).
+    const std::size_t full = text.rfind('}') + 1;
+    for (std::size_t n = 0; n < full; ++n) {
+        const auto result = parse_config(std::string_view(text).substr(0, n));
+        INFO("prefix of " << n << " bytes");
+        CHECK(std::holds_alternative<std::vector<LoadError>>(result));
+    }
+    // Single-byte corruptions, from a fixed xorshift sequence: each either loads or
+    // is rejected, and never throws (parse_config is noexcept).
+    std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+    for (int round = 0; round < 500; ++round) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        std::string mutated = text;
+        mutated[state % mutated.size()] = static_cast<char>((state >> 32) & 0xff);
+        const auto result = parse_config(mutated);
+        if (const auto* errors = std::get_if<std::vector<LoadError>>(&result))
+            CHECK_FALSE(errors->empty());
+    }
+}
+
+TEST_CASE("config text over 1 MiB is refused", "[config_loader]") {
+    std::string text(example_text);
+    text.resize(max_config_bytes, ' ');
+    CHECK(std::holds_alternative<DaemonConfig>(parse_config(text)));
+    text.push_back(' ');
+    const auto errors = require_errors(text);
+    REQUIRE(errors.size() == 1);
+    CHECK(contains(errors[0].message, "1048577 bytes"));
+    CHECK(contains(errors[0].message, "1 MiB"));
+}
+
+TEST_CASE("load_config reads a file", "[config_loader]") {
+    TempDir dir;
+    SECTION("the example") {
+        const auto result = load_config(dir.write("hacluster.json", example_text));
+        REQUIRE(std::holds_alternative<DaemonConfig>(result));
+        CHECK(std::get<DaemonConfig>(result).cluster.cluster == "demo");
+    }
+    SECTION("parse errors come back as they are") {
+        const auto result = load_config(dir.write("bad.json", R"({"cluster": 1})"));
+        REQUIRE(std::holds_alternative<std::vector<LoadError>>(result));
+        require_error(std::get<std::vector<LoadError>>(result), "cluster", {"expected a string"});
+    }
+    SECTION("a missing file") {
+        const auto file = dir.path() / "missing.json";
+        const auto result = load_config(file);
+        REQUIRE(std::holds_alternative<std::vector<LoadError>>(result));
+        const auto& errors = std::get<std::vector<LoadError>>(result);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].path == "");
+        CHECK(contains(errors[0].message, "cannot open \"" + file.string() + "\""));
+        CHECK(contains(errors[0].message, "No such file or directory"));
+    }
+    SECTION("a directory") {
+        const auto result = load_config(dir.path());
+        REQUIRE(std::holds_alternative<std::vector<LoadError>>(result));
+        const auto& errors = std::get<std::vector<LoadError>>(result);
+        REQUIRE(errors.size() == 1);
+        CHECK(contains(errors[0].message, "cannot read"));
+        CHECK(contains(errors[0].message, "Is a directory"));
+    }
+    SECTION("exactly 1 MiB is accepted") {
+        std::string text(example_text);
+        text.resize(max_config_bytes, '\n');
+        CHECK(std::holds_alternative<DaemonConfig>(load_config(dir.write("big.json", text))));
+    }
+    SECTION("a file over 1 MiB") {
+        std::string text(example_text);
+        text.resize(max_config_bytes + 1, '\n');
+        const auto result = load_config(dir.write("huge.json", text));
+        REQUIRE(std::holds_alternative<std::vector<LoadError>>(result));
+        const auto& errors = std::get<std::vector<LoadError>>(result);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].path == "");
+        CHECK(contains(errors[0].message, "huge.json"));
+        CHECK(contains(errors[0].message, "1048577 bytes"));
+        CHECK(contains(errors[0].message, "1 MiB"));
+    }
+}
