@@ -1,0 +1,145 @@
+#include "resources/script_class.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <system_error>
+
+namespace hacluster::resources {
+
+const char* to_string(ResourceAction action) {
+    switch (action) {
+        case ResourceAction::start: return "start";
+        case ResourceAction::stop: return "stop";
+        case ResourceAction::monitor: return "monitor";
+    }
+    return "unknown";
+}
+
+ResourceAction to_resource_action(agent::ScriptAction action) {
+    return action == agent::ScriptAction::start ? ResourceAction::start : ResourceAction::stop;
+}
+
+const char* to_string(Role role) { return role == Role::primary ? "primary" : "standby"; }
+
+const char* to_string(ResourceState state) {
+    switch (state) {
+        case ResourceState::running: return "running";
+        case ResourceState::stopped: return "stopped";
+        case ResourceState::failed: return "failed";
+    }
+    return "unknown";
+}
+
+bool succeeded(const agent::ExecStatus status, int exit_code) {
+    return status == agent::ExecStatus::done && exit_code == ocf_success;
+}
+
+ResourceState monitor_state(const ProcessResult& result) {
+    if (result.status != agent::ExecStatus::done) return ResourceState::failed;
+    if (result.exit_code == ocf_success) return ResourceState::running;
+    if (result.exit_code == ocf_not_running) return ResourceState::stopped;
+    return ResourceState::failed;
+}
+
+const char* source_scripts_dir() { return HACLUSTER_SOURCE_SCRIPTS_DIR; }
+
+ScriptDirs ScriptDirs::standard() {
+    ScriptDirs result;
+    if (const char* dir = std::getenv("HACLUSTER_SCRIPTS_DIR"); dir != nullptr && *dir != '\0') {
+        result.dirs.push_back({dir, "$HACLUSTER_SCRIPTS_DIR"});
+    }
+    result.dirs.push_back({source_scripts_dir(), "source tree"});
+    result.dirs.push_back({installed_scripts_dir, "installed"});
+    return result;
+}
+
+namespace {
+
+bool is_executable_file(const std::filesystem::path& file) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(file, ec) && ::access(file.c_str(), X_OK) == 0;
+}
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+}  // namespace
+
+std::variant<std::filesystem::path, std::string> find_agent(const std::string& agent,
+                                                            const ScriptDirs& dirs) {
+    if (agent.starts_with('/')) return std::filesystem::path(agent);
+    bool bundled = false;
+    for (std::string_view name : bundled_agents) bundled = bundled || name == agent;
+    if (!bundled) {
+        std::string known;
+        for (std::string_view name : bundled_agents) known += (known.empty() ? "" : ", ") + in_quotes(name);
+        return "unknown agent " + in_quotes(agent) + ": expected " + known +
+               " or an absolute path to an executable";
+    }
+    std::string looked;
+    for (const ScriptDir& dir : dirs.dirs) {
+        const std::filesystem::path file = dir.path / agent;
+        if (is_executable_file(file)) return file;
+        looked += (looked.empty() ? "" : ", ") + file.string() + " (" + dir.origin + ")";
+    }
+    if (looked.empty()) looked = "nowhere (no script directories)";
+    return "agent " + in_quotes(agent) + " not found as an executable file; looked at " + looked;
+}
+
+std::string param_variable(std::string_view param_name) {
+    std::string name = "HACLUSTER_PARAM_";
+    for (const char c : param_name) {
+        if (c >= 'a' && c <= 'z') {
+            name.push_back(static_cast<char>(c - 'a' + 'A'));
+        } else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+            name.push_back(c);
+        } else {
+            name.push_back('_');
+        }
+    }
+    return name;
+}
+
+std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resource, ResourceAction action,
+                                                   const ScriptContext& context, const ScriptDirs& dirs) {
+    auto found = find_agent(resource.agent, dirs);
+    if (auto* error = std::get_if<std::string>(&found)) return "resource " + in_quotes(resource.name) + ": " + *error;
+
+    ProcessSpec spec;
+    spec.argv = {std::get<std::filesystem::path>(found).string(), to_string(action)};
+    spec.cwd = "/";
+    Role role = context.role;
+    if (action == ResourceAction::start) role = Role::primary;
+    if (action == ResourceAction::stop) role = Role::standby;
+    spec.env = {
+        "HACLUSTER_GROUP=" + context.group,
+        "HACLUSTER_RESOURCE=" + resource.name,
+        "HACLUSTER_NODE=" + context.node,
+        "HACLUSTER_TERM=" + std::to_string(context.term),
+        "HACLUSTER_ROLE=" + std::string(to_string(role)),
+        "HACLUSTER_REASON=" + context.reason,
+        std::string("PATH=") + script_path,
+    };
+    std::map<std::string, std::string> seen;  // variable -> param name
+    for (const auto& [name, value] : resource.params) {
+        if (name.empty()) return "resource " + in_quotes(resource.name) + ": a param has an empty name";
+        if (value.find('\0') != std::string::npos) {
+            return "resource " + in_quotes(resource.name) + ": param " + in_quotes(name) + " contains a NUL byte";
+        }
+        std::string variable = param_variable(name);
+        if (const auto [it, fresh] = seen.emplace(variable, name); !fresh) {
+            return "resource " + in_quotes(resource.name) + ": params " + in_quotes(it->second) + " and " + in_quotes(name) +
+                   " both become " + variable;
+        }
+        spec.env.push_back(variable + "=" + value);
+    }
+    switch (action) {
+        case ResourceAction::start: spec.timeout = start_timeout(resource); break;
+        case ResourceAction::stop: spec.timeout = stop_timeout(resource); break;
+        case ResourceAction::monitor: spec.timeout = monitor_timeout(resource); break;
+    }
+    return spec;
+}
+
+}  // namespace hacluster::resources

@@ -1,0 +1,93 @@
+#pragma once
+// The `script` resource class (resources/CONTRACT.md): `SCRIPT start|stop|monitor`
+// with the cluster's context in a clean environment, OCF exit codes. This file is
+// pure: it builds the ProcessSpec and reads the result; ProcessRunner runs it.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "agent/io.h"
+#include "agent/types.h"
+#include "resources/process_runner.h"
+#include "resources/resource_config.h"
+
+namespace hacluster::resources {
+
+enum class ResourceAction : std::uint8_t { start, stop, monitor };
+const char* to_string(ResourceAction action);
+ResourceAction to_resource_action(agent::ScriptAction action);
+
+// HACLUSTER_ROLE: start runs as primary, stop as standby; a monitor says which
+// role the node holds the group in.
+enum class Role : std::uint8_t { primary, standby };
+const char* to_string(Role role);
+
+// OCF exit codes the script class gives a meaning to; every other code is a
+// failure.
+inline constexpr int ocf_success = 0;
+inline constexpr int ocf_not_running = 7;
+
+// A start or stop succeeded: the script exited by itself with 0.
+bool succeeded(const agent::ExecStatus status, int exit_code);
+inline bool succeeded(const ProcessResult& r) { return succeeded(r.status, r.exit_code); }
+
+// What a monitor found: 0 running, 7 stopped, anything else (other codes,
+// timeouts, signals, spawn errors) failed.
+enum class ResourceState : std::uint8_t { running, stopped, failed };
+const char* to_string(ResourceState state);
+ResourceState monitor_state(const ProcessResult& result);
+
+// Where bundled agents are looked up, in order.
+struct ScriptDir {
+    std::filesystem::path path;
+    std::string origin;  // for the error message: where this entry came from
+};
+struct ScriptDirs {
+    std::vector<ScriptDir> dirs;
+    // $HACLUSTER_SCRIPTS_DIR when set and not empty, then the source tree's
+    // scripts/ (configured by CMake, so a build runs without installing), then
+    // installed_scripts_dir. Reads the environment once, here.
+    static ScriptDirs standard();
+};
+inline constexpr const char* installed_scripts_dir = "/usr/lib/hacluster/scripts";
+// The source tree's scripts/ as configured by CMake.
+const char* source_scripts_dir();
+
+// The bundled agents and the file each one runs.
+inline constexpr std::string_view bundled_agents[] = {"vip"};
+
+// The executable for an agent: a bundled agent found in dirs, or the absolute path
+// itself (whether it exists is for the spawn to say). Otherwise a message naming
+// every place looked at.
+[[nodiscard]] std::variant<std::filesystem::path, std::string> find_agent(const std::string& agent,
+                                                                          const ScriptDirs& dirs);
+
+// The cluster's context of one run.
+struct ScriptContext {
+    std::string group;          // HACLUSTER_GROUP
+    std::string node;           // HACLUSTER_NODE: this node's name
+    agent::Term term = 0;       // HACLUSTER_TERM: the fencing token of the decision
+    std::string reason;         // HACLUSTER_REASON
+    Role role = Role::standby;  // HACLUSTER_ROLE for monitors (start: primary, stop: standby)
+};
+
+// HACLUSTER_PARAM_<NAME>: upper-cased, every byte that is not [A-Za-z0-9] → '_'.
+std::string param_variable(std::string_view param_name);
+
+// The fixed PATH scripts get: system directories only, never the daemon's.
+inline constexpr const char* script_path = "/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The ProcessSpec for `SCRIPT action`: argv {script, action}, cwd /, the
+// environment of CONTRACT.md and the resource's own timeout for the action
+// (default_operation_timeout when the config gives none). Errors: the agent is not
+// found, or params that cannot become variables (empty name, two names that map to
+// the same variable, a NUL byte).
+[[nodiscard]] std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resource,
+                                                                 ResourceAction action,
+                                                                 const ScriptContext& context,
+                                                                 const ScriptDirs& dirs);
+
+}  // namespace hacluster::resources
