@@ -134,6 +134,7 @@ struct Agent::State {
     std::vector<std::optional<NodeId>> assignment;  // per group, from the coordinator; nullopt: unknown
     std::vector<PlacementState> placement;          // when coordinator
     Instant placement_from{};  // a new coordinator places nothing before (design §3.3)
+    Instant last_node_up{};    // when a peer last became alive here
 
     std::vector<GrantState> grants;
     std::vector<GroupState> groups;

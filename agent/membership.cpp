@@ -149,6 +149,7 @@ void Agent::State::update_membership() {
             peer.alive = alive;
             if (alive) {
                 seen_since_start.insert(n);
+                last_node_up = now;
                 transition(out::TransitionKind::node_up, std::nullopt, n, 0, "heartbeat");
             } else {
                 peer.last.reset();

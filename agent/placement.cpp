@@ -69,7 +69,12 @@ void Agent::State::update_coordinator() {
         // tell it what runs where: placing from a partial picture would move a
         // healthy group (design §3.3). Meanwhile followers know no placement,
         // which keeps running groups running and starts nothing new.
-        placement_from = now + config.timing.interval + config.timing.tick;
+        // A node whose membership has been stable for a timeout has heard every live
+        // node's current heartbeat already: it may place at once, which keeps a
+        // graceful leave of the coordinator fast.
+        const bool settled = now - start >= config.timing.timeout &&
+                             now - last_node_up >= config.timing.timeout;
+        placement_from = settled ? now : now + config.timing.interval + config.timing.tick;
         for (GroupId g = 0; g < placement.size(); ++g) {
             placement[g].switch_to = no_node;
             placement[g].assigned = assignment[g].value_or(no_node);

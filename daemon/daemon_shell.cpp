@@ -1,0 +1,392 @@
+#include "daemon/daemon_shell.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "agent/timing.h"
+#include "daemon/node_files.h"
+
+namespace hacluster::daemon {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms % 1000));
+    return buf;
+}
+
+std::shared_ptr<spdlog::logger> logger(const char* name) {
+    auto l = spdlog::get(name);
+    return l ? l : spdlog::default_logger();
+}
+
+// Info for what an operator cares about, debug for the chatter (STYLE.md "Logging").
+spdlog::level::level_enum level_of(agent::out::TransitionKind kind) {
+    using K = agent::out::TransitionKind;
+    switch (kind) {
+        case K::coordinator_changed:
+        case K::claiming:
+        case K::link_up:
+            return spdlog::level::debug;
+        case K::start_failed:
+        case K::stop_failed:
+            return spdlog::level::err;
+        case K::quorum_lost:
+        case K::node_down:
+        case K::link_down:
+            return spdlog::level::warn;
+        default:
+            return spdlog::level::info;
+    }
+}
+
+}  // namespace
+
+DaemonShell::DaemonShell(uv_loop_t* loop, DaemonConfig config, agent::NodeId self, HmacSha256 auth,
+                         GroupActions& actions, ShellOptions options)
+    : loop_(loop),
+      config_(std::move(config)),
+      self_(self),
+      auth_(std::move(auth)),
+      actions_(actions),
+      options_(std::move(options)),
+      udp_(loop, [this](std::uint8_t link, std::span<const std::uint8_t> bytes) {
+          feed(agent::in::Packet{link, {bytes.begin(), bytes.end()}});
+      }),
+      control_(loop, [this](const nlohmann::json& r, ControlServer::Respond respond) {
+          handle_request(r, std::move(respond));
+      }) {
+    const std::size_t groups = config_.cluster.groups.size();
+    lost_at_.resize(groups);
+    lost_from_.resize(groups);
+}
+
+DaemonShell::~DaemonShell() = default;
+
+agent::Instant DaemonShell::now() const {
+    // uv_hrtime: monotonic nanoseconds, read after the input arrived (agent/io.h).
+    return agent::Instant(agent::Duration(static_cast<std::int64_t>(uv_hrtime())));
+}
+
+std::string DaemonShell::node_name(agent::NodeId n) const {
+    return n < config_.cluster.nodes.size() ? config_.cluster.nodes[n].name : std::string("-");
+}
+
+std::optional<std::string> DaemonShell::start() {
+    const agent::ClusterConfig& c = config_.cluster;
+    const std::uint16_t port = options_.port_override != 0 ? options_.port_override : config_.port;
+    peers_.resize(c.nodes.size());
+    for (agent::NodeId n = 0; n < c.nodes.size(); ++n) {
+        for (const std::string& address : c.nodes[n].addresses) {
+            auto endpoint = make_endpoint(address, port);
+            if (!endpoint) return "nodes[" + std::to_string(n) + "]: address '" + address + "' is not an IP address";
+            peers_[n].push_back(*endpoint);
+        }
+    }
+    for (const UdpEndpoint& local : peers_[self_]) {
+        if (auto error = udp_.add_link(local)) return error;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(options_.state_dir, ec);
+    auto loaded = load_votes(options_.state_dir / "votes.json", c);
+    if (auto* error = std::get_if<std::string>(&loaded)) return *error;
+    votes_ = std::get<std::vector<agent::PersistedVote>>(loaded);
+
+    if (auto error = control_.listen(options_.socket_path)) return error;
+
+    agent::AgentOptions agent_options;
+    // Grows across restarts as long as the wall clock does (design §2.3).
+    agent_options.incarnation = static_cast<agent::Incarnation>(
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    agent_options.seed = agent_options.incarnation ^ (static_cast<std::uint64_t>(self_) << 48);
+    agent_options.votes = votes_;
+    agent_ = std::make_unique<agent::Agent>(c, self_, auth_, agent_options, now());
+    logger("main")->info("started {} in cluster {} | incarnation={} port={} links={}", node_name(self_),
+                         c.cluster, agent_options.incarnation, port, peers_[self_].size());
+
+    tick_.init(this, [&](uv_timer_t* h) { return uv_timer_init(loop_, h); });
+    const auto tick_ms = static_cast<std::uint64_t>(agent::to_ms(c.timing.tick));
+    uv_timer_start(tick_.get(),
+                   [](uv_timer_t* t) noexcept {
+                       if (t->data != nullptr) static_cast<DaemonShell*>(t->data)->feed(agent::in::Tick{});
+                   },
+                   tick_ms, tick_ms);
+    feed(agent::in::Tick{});
+    return std::nullopt;
+}
+
+void DaemonShell::leave() {
+    if (!agent_ || left_) return;
+    logger("main")->info("leaving the cluster: releasing groups");
+    feed(agent::in::Shutdown{});
+}
+
+void DaemonShell::reload(const std::filesystem::path& file) {
+    auto loaded = load_config(file);
+    if (auto* errors = std::get_if<std::vector<LoadError>>(&loaded)) {
+        for (const LoadError& e : *errors) {
+            logger("main")->error("reload rejected, keeping the running config | file={} path={} error={}",
+                                  file.string(), e.path, e.message);
+        }
+        return;
+    }
+    const DaemonConfig& fresh = std::get<DaemonConfig>(loaded);
+    if (agent::config_hash(fresh.cluster) == agent::config_hash(config_.cluster) &&
+        fresh.port == config_.port) {
+        logger("main")->info("reload: no relevant setting changed | file={}", file.string());
+        return;
+    }
+    // The core's config is fixed for its lifetime; changing it live would need every
+    // node to switch together (the config hash is checked on every heartbeat).
+    logger("main")->warn(
+        "reload: the cluster settings changed; they take effect at the next restart of this "
+        "daemon, after every node has the new file | file={}",
+        file.string());
+}
+
+void DaemonShell::feed(const agent::Input& input) {
+    if (!agent_ || left_) return;
+    agent_->step(now(), input);
+    execute(agent_->take_outputs());
+}
+
+void DaemonShell::execute(std::vector<agent::Output> outputs) {
+    // Votes are stored before any datagram of the same step leaves (agent/io.h).
+    bool votes_changed = false;
+    for (const agent::Output& o : outputs) {
+        if (const auto* v = std::get_if<agent::out::PersistVote>(&o)) {
+            std::erase_if(votes_, [&](const agent::PersistedVote& p) { return p.group == v->group; });
+            votes_.push_back(agent::PersistedVote{v->group, v->term, v->holder});
+            votes_changed = true;
+        }
+    }
+    if (votes_changed) {
+        if (auto error = store_votes(options_.state_dir / "votes.json", config_.cluster, votes_)) {
+            // Without the stored vote a restart could let a term go backwards:
+            // keep the datagrams back rather than vote unrecorded.
+            logger("main")->error("cannot store lease votes, not sending | error={}", *error);
+            return;
+        }
+    }
+    for (agent::Output& o : outputs) {
+        std::visit(
+            Overloaded{
+                [&](agent::out::Send& s) {
+                    if (s.to < peers_.size() && s.link < peers_[s.to].size()) {
+                        udp_.send(s.link, peers_[s.to][s.link], s.bytes);
+                    }
+                },
+                [&](agent::out::RunScript& r) {
+                    logger("res")->info("{} {} | term={} reason={}",
+                                        r.action == agent::ScriptAction::start ? "start" : "stop",
+                                        config_.cluster.groups[r.group].name, r.term, r.reason);
+                    actions_.run(r, [this](const agent::in::ScriptDone& done) { feed(done); });
+                },
+                [&](agent::out::CancelScript& c) { actions_.cancel(c.op); },
+                [&](agent::out::Reply& r) {
+                    auto it = std::find_if(waiting_.begin(), waiting_.end(),
+                                           [&](const auto& w) { return w.first == r.request; });
+                    if (it == waiting_.end()) return;
+                    if (r.ok) {
+                        it->second({{"ok", true}, {"data", {{"message", r.message}}}});
+                    } else {
+                        it->second({{"ok", false}, {"error", r.message}});
+                    }
+                    waiting_.erase(it);
+                },
+                [&](agent::out::Guard&) {
+                    // The supervisor process (next step of issue 3) takes these.
+                },
+                [&](agent::out::Transition& t) { record(t); },
+                [&](agent::out::LeaveDone&) {
+                    left_ = true;
+                    if (on_left_) on_left_();
+                },
+                [&](agent::out::PersistVote&) {},
+            },
+            o);
+    }
+}
+
+void DaemonShell::record(const agent::out::Transition& t) {
+    const auto wall = std::chrono::system_clock::now();
+    const std::string group = t.group ? config_.cluster.groups[*t.group].name : "";
+    logger("agent")->log(level_of(t.kind), "{}{}{} | node={} term={} reason={}", agent::to_string(t.kind),
+                         group.empty() ? "" : " ", group, node_name(t.node), t.term, t.reason);
+    nlohmann::json e = {{"at", iso_time(wall)},
+                        {"kind", agent::to_string(t.kind)},
+                        {"node", node_name(t.node)},
+                        {"group", t.group ? nlohmann::json(group) : nlohmann::json(nullptr)},
+                        {"term", t.term},
+                        {"reason", t.reason}};
+    events_.push_back(std::move(e));
+    while (events_.size() > max_events) events_.pop_front();
+
+    // Failover timing as this node saw it: from losing the old primary (its node
+    // went down, or it stopped) to a new start here.
+    using K = agent::out::TransitionKind;
+    if (t.kind == K::node_down) {
+        for (std::size_t g = 0; g < last_groups_.size(); ++g) {
+            if (last_groups_[g].holder == t.node) {
+                lost_at_[g] = wall;
+                lost_from_[g] = t.node;
+            }
+        }
+    }
+    if (agent_) last_groups_ = agent_->view().groups;
+    if (t.kind == K::starting && t.group && lost_at_[*t.group]) {
+        const auto g = *t.group;
+        last_failover_ = {{"group", group},
+                          {"from", node_name(*lost_from_[g])},
+                          {"to", node_name(self_)},
+                          {"at", iso_time(wall)},
+                          {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              wall - *lost_at_[g])
+                                              .count()}};
+        lost_at_[g].reset();
+    }
+}
+
+nlohmann::json DaemonShell::events(std::size_t limit) const {
+    nlohmann::json list = nlohmann::json::array();
+    const std::size_t from = events_.size() > limit ? events_.size() - limit : 0;
+    for (std::size_t i = from; i < events_.size(); ++i) list.push_back(events_[i]);
+    return {{"events", list}};
+}
+
+nlohmann::json DaemonShell::status() const {
+    const agent::View v = agent_->view();
+    const agent::ClusterConfig& c = config_.cluster;
+    const agent::Instant t = now();
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const agent::PeerView& p : v.peers) {
+        nlohmann::json links = nlohmann::json::array();
+        for (std::size_t l = 0; l < p.links.size(); ++l) {
+            const bool me = p.node == self_;
+            nlohmann::json heard = nullptr;
+            if (me) {
+                heard = 0;
+            } else if (p.links[l].last_heard) {
+                heard = agent::to_ms(t - *p.links[l].last_heard);
+            }
+            links.push_back({{"address", c.nodes[p.node].addresses[l]},
+                             {"state", me || p.links[l].up ? "up" : "down"},
+                             {"last_heard_ms", heard}});
+        }
+        const char* state = !p.alive ? "offline" : p.leaving ? "leaving" : p.standby ? "standby" : "online";
+        nodes.push_back({{"name", c.nodes[p.node].name},
+                         {"self", p.node == self_},
+                         {"state", state},
+                         {"incarnation", p.incarnation},
+                         {"links", links}});
+    }
+    nlohmann::json groups = nlohmann::json::array();
+    for (const agent::GroupView& g : v.groups) {
+        const agent::Role role = g.role;
+        std::string state = g.holder == agent::no_node ? "stopped" : "running";
+        if (role == agent::Role::starting) state = "starting";
+        if (role == agent::Role::stopping) state = "stopping";
+        if (role == agent::Role::stop_failed) state = "failed";
+        nlohmann::json resources = nlohmann::json::array();
+        for (const ResourceConfig& r : config_.resources[g.group]) {
+            const bool here = role == agent::Role::primary || role == agent::Role::starting ||
+                              role == agent::Role::stopping;
+            resources.push_back({{"name", r.name},
+                                 {"agent", r.agent},
+                                 {"state", role == agent::Role::stop_failed ? "failed"
+                                           : here                          ? "running"
+                                                                           : "stopped"},
+                                 {"fail_count", 0}});
+        }
+        groups.push_back({{"name", c.groups[g.group].name},
+                          {"state", state},
+                          {"primary", g.holder == agent::no_node ? nlohmann::json(nullptr)
+                                                                 : nlohmann::json(node_name(g.holder))},
+                          {"term", g.term},
+                          {"role_here", agent::to_string(role)},
+                          {"assigned", g.assigned == agent::no_node ? nlohmann::json(nullptr)
+                                                                    : nlohmann::json(node_name(g.assigned))},
+                          {"resources", resources}});
+    }
+    return {{"cluster", c.cluster},
+            {"node", node_name(self_)},
+            {"term", v.term},
+            {"coordinator", v.coordinator == agent::no_node ? nlohmann::json(nullptr)
+                                                            : nlohmann::json(node_name(v.coordinator))},
+            {"quorum",
+             {{"state", agent::wire::to_string(v.quorum)}, {"votes", v.votes_present}, {"needed", v.votes_needed}}},
+            {"nodes", nodes},
+            {"groups", groups},
+            {"last_failover", last_failover_.is_null() ? nlohmann::json(nullptr) : last_failover_}};
+}
+
+void DaemonShell::handle_request(const nlohmann::json& request, ControlServer::Respond respond) {
+    if (!request.contains("command") || !request["command"].is_string()) {
+        respond({{"ok", false}, {"error", "request has no \"command\" string"}});
+        return;
+    }
+    const std::string command = request["command"].get<std::string>();
+    auto text = [&](const char* key) -> std::string {
+        return request.contains(key) && request[key].is_string() ? request[key].get<std::string>() : "";
+    };
+    if (command == "status" || command == "nodes" || command == "groups") {
+        respond({{"ok", true}, {"data", status()}});
+        return;
+    }
+    if (command == "events") {
+        std::size_t limit = 50;
+        if (request.contains("limit")) {
+            if (!request["limit"].is_number_unsigned() || request["limit"].get<std::uint64_t>() < 1 ||
+                request["limit"].get<std::uint64_t>() > 1000) {
+                respond({{"ok", false}, {"error", "events: limit must be an integer from 1 to 1000"}});
+                return;
+            }
+            limit = request["limit"].get<std::size_t>();
+        }
+        respond({{"ok", true}, {"data", events(limit)}});
+        return;
+    }
+    agent::in::Command cmd;
+    if (command == "switchover") {
+        cmd.kind = agent::CommandKind::switchover;
+        cmd.group = text("group");
+        cmd.node = text("to");
+        if (cmd.group.empty()) {
+            respond({{"ok", false}, {"error", "switchover: \"group\" is required"}});
+            return;
+        }
+    } else if (command == "standby" || command == "online") {
+        cmd.kind = command == "standby" ? agent::CommandKind::standby : agent::CommandKind::online;
+        cmd.node = text("node");
+        if (cmd.node.empty()) {
+            respond({{"ok", false}, {"error", command + ": \"node\" is required"}});
+            return;
+        }
+    } else {
+        respond({{"ok", false}, {"error", "unknown command '" + command + "'"}});
+        return;
+    }
+    cmd.request = next_request_++;
+    waiting_.emplace_back(cmd.request, std::move(respond));
+    feed(cmd);
+}
+
+}  // namespace hacluster::daemon

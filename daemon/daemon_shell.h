@@ -1,0 +1,93 @@
+#pragma once
+// haclusterd's driver (STYLE.md "a pure core and a thin shell"): one libuv loop
+// that feeds the agent core with ticks, datagrams, script results, operator
+// commands and signals, and carries out what the core asks for. Single-threaded;
+// every libuv callback is noexcept and exceptions stop at the control boundary.
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/agent.h"
+#include "daemon/config_loader.h"
+#include "daemon/control_server.h"
+#include "daemon/hmac_sha256.h"
+#include "daemon/udp_transport.h"
+#include "resources/uv_handle.h"
+
+namespace hacluster::daemon {
+
+// Runs the core's group actions (start / stop of a whole group). The resource
+// layer implements it; tests may plug a recorder.
+class GroupActions {
+public:
+    virtual ~GroupActions() = default;
+    using Done = std::function<void(const agent::in::ScriptDone&)>;
+    virtual void run(const agent::out::RunScript& run, Done done) = 0;
+    virtual void cancel(std::uint64_t op) = 0;
+};
+
+struct ShellOptions {
+    std::string socket_path = "/run/hacluster/ctl.sock";
+    std::filesystem::path state_dir = "/var/lib/hacluster";
+    std::uint16_t port_override = 0;  // tests: 0 keeps the config's port
+};
+
+class DaemonShell {
+public:
+    DaemonShell(uv_loop_t* loop, DaemonConfig config, agent::NodeId self, HmacSha256 auth,
+                GroupActions& actions, ShellOptions options);
+    ~DaemonShell();
+    DaemonShell(const DaemonShell&) = delete;
+    DaemonShell& operator=(const DaemonShell&) = delete;
+
+    // Binds the sockets, loads the persisted votes, starts the core and the timer.
+    std::optional<std::string> start();
+    // Graceful leave (SIGTERM): release every group, announce it, then on_left.
+    void leave();
+    // SIGHUP: re-read the config; nothing changes unless it differs, and a rejected
+    // config keeps the old one (the log says why).
+    void reload(const std::filesystem::path& file);
+    void on_left(std::function<void()> callback) { on_left_ = std::move(callback); }
+
+    nlohmann::json status() const;
+    nlohmann::json events(std::size_t limit) const;
+
+private:
+    agent::Instant now() const;
+    void feed(const agent::Input& input);
+    void execute(std::vector<agent::Output> outputs);
+    void record(const agent::out::Transition& t);
+    void handle_request(const nlohmann::json& request, ControlServer::Respond respond);
+    std::string node_name(agent::NodeId n) const;
+
+    uv_loop_t* loop_;
+    DaemonConfig config_;
+    agent::NodeId self_;
+    HmacSha256 auth_;
+    GroupActions& actions_;
+    ShellOptions options_;
+    std::unique_ptr<agent::Agent> agent_;
+    UdpTransport udp_;
+    ControlServer control_;
+    resources::UvHandle<uv_timer_t> tick_;
+    std::vector<std::vector<UdpEndpoint>> peers_;  // [node][link]
+    std::vector<agent::PersistedVote> votes_;
+    std::uint64_t next_request_ = 1;
+    std::vector<std::pair<std::uint64_t, ControlServer::Respond>> waiting_;
+    std::deque<nlohmann::json> events_;
+    std::vector<agent::GroupView> last_groups_;  // for failover timing
+    std::vector<std::optional<std::chrono::system_clock::time_point>> lost_at_;
+    std::vector<std::optional<agent::NodeId>> lost_from_;
+    nlohmann::json last_failover_;
+    std::function<void()> on_left_;
+    bool left_ = false;
+
+    static constexpr std::size_t max_events = 1000;
+};
+
+}  // namespace hacluster::daemon

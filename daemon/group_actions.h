@@ -1,0 +1,28 @@
+#pragma once
+// The daemon's GroupActions on top of the resource layer: one GroupExecutor per
+// group, all sharing one ProcessRunner on the daemon's loop.
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "daemon/config_loader.h"
+#include "daemon/daemon_shell.h"
+#include "resources/group_executor.h"
+#include "resources/process_runner.h"
+
+namespace hacluster::daemon {
+
+class ScriptGroupActions final : public GroupActions {
+public:
+    ScriptGroupActions(uv_loop_t* loop, const DaemonConfig& config, agent::NodeId self);
+    void run(const agent::out::RunScript& run, Done done) override;
+    void cancel(std::uint64_t op) override;
+
+private:
+    resources::ProcessRunner runner_;
+    std::vector<std::unique_ptr<resources::GroupExecutor>> executors_;  // per group
+    std::map<std::uint64_t, agent::GroupId> ops_;
+    std::vector<std::chrono::nanoseconds> kill_grace_;  // per group
+};
+
+}  // namespace hacluster::daemon

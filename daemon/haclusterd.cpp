@@ -1,0 +1,169 @@
+// haclusterd: the hacluster node daemon. Parses its arguments, loads and checks
+// the config and the key, then runs the libuv loop around the agent core.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <uv.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "agent/timing.h"
+#include "daemon/config_loader.h"
+#include "daemon/daemon_shell.h"
+#include "daemon/group_actions.h"
+#include "daemon/node_files.h"
+#include "resources/uv_handle.h"
+
+#ifndef HACLUSTER_VERSION
+#define HACLUSTER_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace hacluster;
+using namespace hacluster::daemon;
+
+// Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad config or key, 4 cannot
+// start (socket, port, state dir).
+constexpr int exit_usage = 2;
+constexpr int exit_config = 3;
+constexpr int exit_start = 4;
+
+void setup_logging(const std::string& level) {
+    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    for (const char* name : {"main", "net", "agent", "res", "ctl"}) {
+        auto logger = std::make_shared<spdlog::logger>(name, sink);
+        spdlog::register_logger(logger);
+    }
+    spdlog::set_default_logger(spdlog::get("main"));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %n: %v");
+    spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"haclusterd: the hacluster node daemon"};
+    std::string config_file = "/etc/hacluster/cluster.json";
+    std::optional<std::string> node;
+    std::string socket_path = "/run/hacluster/ctl.sock";
+    std::string state_dir = "/var/lib/hacluster";
+    std::string log_level = "info";
+    bool check_only = false;
+    app.add_option("--config", config_file, "cluster config file")->capture_default_str();
+    app.add_option("--node", node, "this node's name (default: found by address, then host name)");
+    app.add_option("--socket", socket_path, "control socket path")->capture_default_str();
+    app.add_option("--state-dir", state_dir, "where lease votes are kept")->capture_default_str();
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    app.add_flag("--check-config", check_only, "validate the config, explain its timing, exit");
+    app.set_version_flag("--version", std::string("haclusterd ") + HACLUSTER_VERSION);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : exit_usage;
+    }
+    setup_logging(log_level);
+
+    auto loaded = load_config(config_file);
+    if (auto* errors = std::get_if<std::vector<LoadError>>(&loaded)) {
+        for (const LoadError& e : *errors) {
+            std::fprintf(stderr, "%s: %s%s%s\n", config_file.c_str(), e.path.c_str(),
+                         e.path.empty() ? "" : ": ", e.message.c_str());
+        }
+        return exit_config;
+    }
+    DaemonConfig config = std::get<DaemonConfig>(std::move(loaded));
+    if (check_only) {
+        std::printf("config OK: %s\n%s", config_file.c_str(),
+                    agent::explain_timing(config.cluster).c_str());
+        return 0;
+    }
+
+    auto self = find_self(config.cluster, node);
+    if (auto* error = std::get_if<std::string>(&self)) {
+        spdlog::critical("{}", *error);
+        return exit_config;
+    }
+    auto key = read_key_file(config.auth_key_file);
+    if (auto* error = std::get_if<std::string>(&key)) {
+        spdlog::critical("{}", *error);
+        return exit_config;
+    }
+    auto auth = HmacSha256::from_key(std::get<std::vector<std::uint8_t>>(key));
+    if (!auth) {
+        spdlog::critical("auth key {}: cannot initialise HMAC-SHA-256", config.auth_key_file);
+        return exit_config;
+    }
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    int exit_code = 0;
+    {
+        ScriptGroupActions actions(&loop, config, std::get<agent::NodeId>(self));
+        DaemonShell shell(&loop, config, std::get<agent::NodeId>(self), *auth, actions,
+                          ShellOptions{socket_path, state_dir, 0});
+        if (auto error = shell.start()) {
+            spdlog::critical("{}", *error);
+            uv_loop_close(&loop);
+            return exit_start;
+        }
+        resources::UvHandle<uv_signal_t> sigterm, sigint, sighup;
+        resources::UvHandle<uv_timer_t> leave_deadline;
+        struct Context {
+            DaemonShell* shell;
+            uv_loop_t* loop;
+            std::string config_file;
+            uv_timer_t* deadline;
+            std::uint64_t leave_bound_ms;
+        };
+        // A leave waits for the stops of every group plus a few heartbeats, then
+        // gives up (the supervisor and the lease cover what is left).
+        std::uint64_t bound_ms = 2000;
+        for (const auto& g : config.cluster.groups) bound_ms += agent::to_ms(g.stop_timeout);
+        Context ctx{&shell, &loop, config_file, nullptr, bound_ms};
+        leave_deadline.init(&ctx, [&](uv_timer_t* h) { return uv_timer_init(&loop, h); });
+        ctx.deadline = leave_deadline.get();
+        auto on_stop_signal = [](uv_signal_t* s, int signum) noexcept {
+            auto* c = static_cast<Context*>(s->data);
+            spdlog::info("signal {}: graceful leave", signum);
+            c->shell->leave();
+            uv_timer_start(c->deadline,
+                           [](uv_timer_t* t) noexcept {
+                               spdlog::warn("leave did not finish in time, exiting");
+                               uv_stop(static_cast<Context*>(t->data)->loop);
+                           },
+                           c->leave_bound_ms, 0);
+        };
+        auto init_signal = [&](resources::UvHandle<uv_signal_t>& handle) {
+            handle.init(&ctx, [&](uv_signal_t* h) { return uv_signal_init(&loop, h); });
+        };
+        for (auto [handle, signum] : {std::pair{&sigterm, SIGTERM}, std::pair{&sigint, SIGINT}}) {
+            init_signal(*handle);
+            uv_signal_start(handle->get(), on_stop_signal, signum);
+        }
+        init_signal(sighup);
+        uv_signal_start(sighup.get(),
+                        [](uv_signal_t* s, int) noexcept {
+                            auto* c = static_cast<Context*>(s->data);
+                            c->shell->reload(c->config_file);
+                        },
+                        SIGHUP);
+        shell.on_left([&loop] {
+            spdlog::info("left the cluster");
+            uv_stop(&loop);
+        });
+        uv_run(&loop, UV_RUN_DEFAULT);
+    }
+    // Handles were closed by their owners above; let their close callbacks run.
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&loop) != 0) {
+        spdlog::warn("event loop closed with handles left");
+    }
+    return exit_code;
+}

@@ -1,0 +1,36 @@
+#pragma once
+// What the daemon reads and writes on its own node besides the config: the shared
+// key, its identity among the configured nodes, and the persisted lease votes
+// (design §4.1). Every failure is an error text naming the file and the reason.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "agent/agent.h"
+#include "agent/config.h"
+
+namespace hacluster::daemon {
+
+// The cluster key: at least 16 bytes, at most 4 KiB, not readable or writable by
+// group or others (mode 0600 or stricter).
+std::variant<std::vector<std::uint8_t>, std::string> read_key_file(const std::filesystem::path& file);
+
+// --node NAME when given; else the configured node that has one of its addresses
+// on a local interface; else the node named like the host. The error says what was
+// tried.
+std::variant<agent::NodeId, std::string> find_self(const agent::ClusterConfig& config,
+                                                   const std::optional<std::string>& node_flag);
+
+// Votes as stored by store_votes (by group and node name, so a reordered config
+// keeps them); a missing file is an empty list, a broken one an error.
+std::variant<std::vector<agent::PersistedVote>, std::string> load_votes(
+    const std::filesystem::path& file, const agent::ClusterConfig& config);
+// Written to a temporary file, fsynced, renamed over the old one.
+std::optional<std::string> store_votes(const std::filesystem::path& file,
+                                       const agent::ClusterConfig& config,
+                                       const std::vector<agent::PersistedVote>& votes);
+
+}  // namespace hacluster::daemon

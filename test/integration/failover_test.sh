@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Integration tests: three real haclusterd in network namespaces move a real VIP
+# (test/integration/harness.sh). Run by ctest as root; exit 77 (skipped) otherwise.
+# Usage: failover_test.sh BIN_DIR [TEST_NAME...]
+set -u
+HA_BIN=$(cd "${1:?usage: failover_test.sh BIN_DIR [TEST...]}" && pwd)
+shift
+source "$(dirname "$0")/harness.sh"
+ha_require_root
+[ -x "$HA_BIN/haclusterd" ] || { echo "no haclusterd in $HA_BIN"; exit 1; }
+
+passed=0
+failed=0
+trap 'ha_cleanup' EXIT
+
+check() {  # check "what" CONDITION...
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; passed=$((passed + 1)); return 0; fi
+  echo "FAIL: $what"; failed=$((failed + 1)); ha_dump_logs; return 1
+}
+
+fresh_cluster() {
+  ha_cleanup
+  HA_PREFIX="hac$$-$1"
+  HA_DIR=$(mktemp -d /tmp/hacluster-it-XXXXXX)
+  ha_setup 3
+  ha_start_all
+  ha_wait '[ -n "$(ha_vip_holders)" ] && [ -n "$(ha_probe)" ]' 15
+  sleep 1  # let the start script finish its announcements: measure a settled cluster
+}
+
+one_holder() { [ "$(ha_vip_holders | wc -w)" -eq 1 ]; }
+
+# Samples the VIP holders every 20 ms for SECONDS; fails if two nodes ever hold it.
+never_two_holders() {
+  local end=$(( $(date +%s%N) + $1 * 1000000000 ))
+  while [ "$(date +%s%N)" -lt "$end" ]; do
+    if [ "$(ha_vip_holders | wc -w)" -gt 1 ]; then
+      echo "two holders at $(date +%T.%N): $(ha_vip_holders)"
+      return 1
+    fi
+    sleep 0.02
+  done
+}
+
+test_vip_on_one_node() {
+  fresh_cluster vip
+  check "the VIP is on exactly one node ($(ha_vip_holders))" one_holder
+  local holder; holder=$(ha_vip_holders)
+  check "the client reaches the service through the VIP" [ "$(ha_probe)" = "$holder" ]
+}
+
+test_link_cut() {
+  fresh_cluster cut
+  local old; old=$(ha_vip_holders)
+  ip -n "$(ha_ns "$old")" link set eth0 down
+  check "the VIP answers from another node after cutting $old's link" \
+    ha_wait 'p=$(ha_probe); [ -n "$p" ] && [ "$p" != "'"$old"'" ]' 5
+  check "no two nodes hold the VIP after the failover" never_two_holders 2
+  check "the isolated node dropped the VIP" \
+    bash -c "! ip -n $(ha_ns "$old") -4 addr show dev eth0 | grep -q 'inet $HA_VIP/'"
+  ip -n "$(ha_ns "$old")" link set eth0 up
+  sleep 2
+  check "after the heal exactly one node holds it ($(ha_vip_holders))" one_holder
+  check "and it did not move back to $old" [ "$(ha_vip_holders)" != "$old" ]
+}
+
+test_graceful_stop() {
+  fresh_cluster term
+  local old start end ms; old=$(ha_vip_holders)
+  start=$(date +%s%N)
+  kill -TERM "$(ha_pid "$old")"
+  ha_wait 'h=$(ha_vip_holders); [ -n "$h" ] && [ "$h" != "'"$old"'" ]' 5
+  end=$(date +%s%N)
+  ms=$(( (end - start) / 1000000 ))
+  check "a graceful stop of $old moves the VIP in ${ms} ms (< the 500 ms failure timeout)" \
+    [ "$ms" -lt 500 ]
+  check "the stopped daemon exited" ha_wait "! kill -0 $(ha_pid "$old") 2>/dev/null" 5
+  check "exactly one node holds the VIP" one_holder
+}
+
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut graceful_stop)
+for t in "${tests[@]}"; do
+  echo "== $t"
+  "test_$t"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
