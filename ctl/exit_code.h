@@ -1,0 +1,14 @@
+#pragma once
+// haclusterctl's exit codes (ctl/PROTOCOL.md "haclusterctl exit codes").
+namespace hacluster::ctl {
+
+enum class ExitCode : int {
+    ok = 0,
+    failed = 1,       // the daemon refused the request or the command failed
+    usage = 2,        // unknown command or option, missing argument
+    unreachable = 3,  // socket missing, connection refused, timeout, garbled answer
+};
+
+constexpr int to_int(ExitCode code) { return static_cast<int>(code); }
+
+}  // namespace hacluster::ctl

@@ -1,0 +1,186 @@
+#include "ctl/status_table.h"
+
+#include <utility>
+
+#include "ctl/data_reader.h"
+#include "ctl/text_table.h"
+
+namespace hacluster::ctl {
+
+namespace {
+
+// The states that need an operator's eye, spelled so they stand out without colour.
+std::string shown_state(const std::string& state, std::string_view alarming) {
+    if (state != alarming) return terminal_safe(state);
+    std::string upper = state;
+    for (char& ch : upper) {
+        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    }
+    return upper;
+}
+
+std::string or_dash(const std::optional<std::string>& value) {
+    return value ? terminal_safe(*value) : std::string("-");
+}
+
+// "2150 ms", "42 s", "17 min", "30 h": enough precision to tell a blip from an outage.
+// A negative age (the daemon's wall clock stepped back) shows as 0.
+std::string ago(std::int64_t signed_ms) {
+    const std::uint64_t ms = signed_ms < 0 ? 0 : static_cast<std::uint64_t>(signed_ms);
+    if (ms < 10'000) return std::to_string(ms) + " ms";
+    if (ms < 120'000) return std::to_string(ms / 1000) + " s";
+    if (ms < 7'200'000) return std::to_string(ms / 60'000) + " min";
+    return std::to_string(ms / 3'600'000) + " h";
+}
+
+std::string links_cell(const NodeStatus& node) {
+    if (node.links.empty()) return "-";
+    std::string cell;
+    for (const LinkStatus& link : node.links) {
+        if (!cell.empty()) cell += ", ";
+        cell += terminal_safe(link.address) + " " + shown_state(link.state, "down");
+        if (link.state == "down") {
+            cell += link.last_heard_ms ? " (last heard " + ago(*link.last_heard_ms) + " ago)"
+                                       : std::string(" (never heard)");
+        }
+    }
+    return cell;
+}
+
+std::string resources_cell(const GroupStatus& group) {
+    if (group.resources.empty()) return "-";
+    std::string cell;
+    for (const ResourceStatus& resource : group.resources) {
+        if (!cell.empty()) cell += ", ";
+        cell += terminal_safe(resource.name) + " " + shown_state(resource.state, "failed");
+        if (resource.fail_count > 0) cell += " (fails: " + std::to_string(resource.fail_count) + ")";
+    }
+    return cell;
+}
+
+void read_nodes(DataReader& r, const Json& data, ClusterStatus& status) {
+    const Json* nodes = r.array(data, "nodes", "");
+    if (nodes == nullptr) return;
+    for (std::size_t i = 0; i < nodes->size() && !r.failed(); ++i) {
+        const Json& n = (*nodes)[i];
+        const std::string path = DataReader::index("nodes", i);
+        if (!r.is_object(n, path)) return;
+        NodeStatus node;
+        node.name = r.string(n, "name", path);
+        node.state = r.string(n, "state", path);
+        if (const Json* links = r.array(n, "links", path)) {
+            for (std::size_t k = 0; k < links->size() && !r.failed(); ++k) {
+                const Json& l = (*links)[k];
+                const std::string link_path = DataReader::index(DataReader::child(path, "links"), k);
+                if (!r.is_object(l, link_path)) return;
+                LinkStatus link;
+                link.address = r.string(l, "address", link_path);
+                link.state = r.string(l, "state", link_path);
+                link.last_heard_ms = r.nullable_integer(l, "last_heard_ms", link_path);
+                node.links.push_back(std::move(link));
+            }
+        }
+        status.nodes.push_back(std::move(node));
+    }
+}
+
+void read_groups(DataReader& r, const Json& data, ClusterStatus& status) {
+    const Json* groups = r.array(data, "groups", "");
+    if (groups == nullptr) return;
+    for (std::size_t i = 0; i < groups->size() && !r.failed(); ++i) {
+        const Json& g = (*groups)[i];
+        const std::string path = DataReader::index("groups", i);
+        if (!r.is_object(g, path)) return;
+        GroupStatus group;
+        group.name = r.string(g, "name", path);
+        group.state = r.string(g, "state", path);
+        group.primary = r.nullable_string(g, "primary", path);
+        group.term = r.unsigned_integer(g, "term", path);
+        if (const Json* resources = r.array(g, "resources", path)) {
+            for (std::size_t k = 0; k < resources->size() && !r.failed(); ++k) {
+                const Json& res = (*resources)[k];
+                const std::string res_path = DataReader::index(DataReader::child(path, "resources"), k);
+                if (!r.is_object(res, res_path)) return;
+                ResourceStatus resource;
+                resource.name = r.string(res, "name", res_path);
+                resource.state = r.string(res, "state", res_path);
+                resource.fail_count = r.unsigned_integer(res, "fail_count", res_path);
+                group.resources.push_back(std::move(resource));
+            }
+        }
+        status.groups.push_back(std::move(group));
+    }
+}
+
+}  // namespace
+
+std::variant<ClusterStatus, std::string> decode_status(const Json& data) {
+    DataReader r;
+    ClusterStatus status;
+    status.cluster = r.string(data, "cluster", "");
+    status.node = r.string(data, "node", "");
+    status.term = r.unsigned_integer(data, "term", "");
+    status.coordinator = r.nullable_string(data, "coordinator", "");
+    if (const Json* quorum = r.object(data, "quorum", "")) {
+        status.quorum.state = r.string(*quorum, "state", "quorum");
+        status.quorum.votes = r.unsigned_integer(*quorum, "votes", "quorum");
+        status.quorum.needed = r.unsigned_integer(*quorum, "needed", "quorum");
+        status.quorum.total = r.nullable_unsigned(*quorum, "total", "quorum");
+    }
+    read_nodes(r, data, status);
+    read_groups(r, data, status);
+    if (const Json* failover = r.nullable_object(data, "last_failover", "")) {
+        FailoverRecord record;
+        record.group = r.string(*failover, "group", "last_failover");
+        record.from = r.nullable_string(*failover, "from", "last_failover");
+        record.to = r.string(*failover, "to", "last_failover");
+        record.at = r.string(*failover, "at", "last_failover");
+        record.duration_ms = r.integer(*failover, "duration_ms", "last_failover");
+        status.last_failover = std::move(record);
+    }
+    if (r.failed()) return r.error();
+    return status;
+}
+
+std::string status_header(const ClusterStatus& status) {
+    const QuorumStatus& q = status.quorum;
+    const std::string votes =
+        std::to_string(q.votes) + (q.total ? "/" + std::to_string(*q.total) : std::string());
+    return "cluster " + terminal_safe(status.cluster) + " · node " + terminal_safe(status.node) +
+           " · quorum " + shown_state(q.state, "lost") + " (" + votes + " votes, need " +
+           std::to_string(q.needed) + ") · coordinator " +
+           (status.coordinator ? terminal_safe(*status.coordinator) : std::string("none")) +
+           " · term " + std::to_string(status.term) + "\n";
+}
+
+std::string nodes_table(const ClusterStatus& status) {
+    TextTable table({"NODE", "STATE", "LINKS"});
+    for (const NodeStatus& node : status.nodes) {
+        table.add_row({terminal_safe(node.name), shown_state(node.state, "offline"), links_cell(node)});
+    }
+    return table.render();
+}
+
+std::string groups_table(const ClusterStatus& status) {
+    TextTable table({"GROUP", "STATE", "PRIMARY", "TERM", "RESOURCES"});
+    for (const GroupStatus& group : status.groups) {
+        table.add_row({terminal_safe(group.name), shown_state(group.state, "failed"), or_dash(group.primary),
+                       std::to_string(group.term), resources_cell(group)});
+    }
+    return table.render();
+}
+
+std::string last_failover_line(const ClusterStatus& status) {
+    if (!status.last_failover) return "last failover: none\n";
+    const FailoverRecord& f = *status.last_failover;
+    return "last failover: " + terminal_safe(f.group) + (f.from ? " " + terminal_safe(*f.from) : "") +
+           " → " + terminal_safe(f.to) + " in " + std::to_string(f.duration_ms) + " ms at " +
+           terminal_safe(f.at) + "\n";
+}
+
+std::string status_report(const ClusterStatus& status) {
+    return status_header(status) + "\n" + nodes_table(status) + "\n" + groups_table(status) + "\n" +
+           last_failover_line(status);
+}
+
+}  // namespace hacluster::ctl

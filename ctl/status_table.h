@@ -1,0 +1,84 @@
+#pragma once
+// The `status`, `nodes` and `groups` answers (ctl/PROTOCOL.md) as compact text:
+// a header line, a NODES table, a GROUPS table and the last failover. States an
+// operator must act on stand out in upper case (OFFLINE, LOST, FAILED, DOWN); no
+// colours, so the output reads the same in a log, a pipe or a ticket.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ctl/control_client.h"
+
+namespace hacluster::ctl {
+
+// Only what the tables show; decode_status() reads these fields and no others.
+struct LinkStatus {
+    std::string address;
+    std::string state;
+    std::optional<std::int64_t> last_heard_ms;  // null: never heard
+};
+
+struct NodeStatus {
+    std::string name;
+    std::string state;
+    std::vector<LinkStatus> links;
+};
+
+struct ResourceStatus {
+    std::string name;
+    std::string state;
+    std::uint64_t fail_count = 0;
+};
+
+struct GroupStatus {
+    std::string name;
+    std::string state;
+    std::optional<std::string> primary;
+    std::uint64_t term = 0;
+    std::vector<ResourceStatus> resources;
+};
+
+struct QuorumStatus {
+    std::string state;
+    std::uint64_t votes = 0;
+    std::uint64_t needed = 0;
+    std::optional<std::uint64_t> total;  // all configured votes
+};
+
+struct FailoverRecord {
+    std::string group;
+    std::optional<std::string> from;
+    std::string to;
+    std::string at;
+    std::int64_t duration_ms = 0;
+};
+
+struct ClusterStatus {
+    std::string cluster;
+    std::string node;
+    std::uint64_t term = 0;
+    std::optional<std::string> coordinator;
+    QuorumStatus quorum;
+    std::vector<NodeStatus> nodes;
+    std::vector<GroupStatus> groups;
+    std::optional<FailoverRecord> last_failover;
+};
+
+// The status data, or "PATH: what is wrong" for the first field that is missing or
+// of the wrong type.
+[[nodiscard]] std::variant<ClusterStatus, std::string> decode_status(const Json& data);
+
+// `cluster demo · node n1 · quorum won (3/3 votes, need 2) · coordinator n1 · term 7`
+[[nodiscard]] std::string status_header(const ClusterStatus& status);
+// NODE STATE LINKS
+[[nodiscard]] std::string nodes_table(const ClusterStatus& status);
+// GROUP STATE PRIMARY TERM RESOURCES
+[[nodiscard]] std::string groups_table(const ClusterStatus& status);
+// `last failover: web n2 → n1 in 712 ms at 2026-11-22T18:40:00.123Z` or `last failover: none`
+[[nodiscard]] std::string last_failover_line(const ClusterStatus& status);
+// All of the above, sections separated by blank lines.
+[[nodiscard]] std::string status_report(const ClusterStatus& status);
+
+}  // namespace hacluster::ctl
