@@ -166,6 +166,21 @@ void DaemonShell::feed(const agent::Input& input) {
     if (!agent_ || left_) return;
     agent_->step(now(), input);
     execute(agent_->take_outputs());
+    // A holder that released (a switchover, a graceful leave) is lost from now.
+    if (agent_) {
+        const std::vector<agent::GroupView> groups = agent_->view().groups;
+        for (std::size_t g = 0; g < groups.size() && g < last_groups_.size(); ++g) {
+            const agent::NodeId before = last_groups_[g].holder;
+            if (before != agent::no_node && before != self_ && groups[g].holder == agent::no_node &&
+                !lost_at_[g]) {
+                lost_at_[g] = std::chrono::system_clock::now();
+                lost_from_[g] = before;
+            }
+        }
+    }
+    // Who ran what before the next step: a node_down then tells which group lost
+    // its primary (failover timing in status).
+    if (agent_) last_groups_ = agent_->view().groups;
 }
 
 void DaemonShell::execute(std::vector<agent::Output> outputs) {
@@ -203,12 +218,12 @@ void DaemonShell::execute(std::vector<agent::Output> outputs) {
                 [&](agent::out::CancelScript& c) { actions_.cancel(c.op); },
                 [&](agent::out::Reply& r) {
                     auto it = std::find_if(waiting_.begin(), waiting_.end(),
-                                           [&](const auto& w) { return w.first == r.request; });
+                                           [&](const Waiting& w) { return w.request == r.request; });
                     if (it == waiting_.end()) return;
                     if (r.ok) {
-                        it->second({{"ok", true}, {"data", {{"message", r.message}}}});
+                        it->respond({{"ok", true}, {"data", {{"message", r.message}}}});
                     } else {
-                        it->second({{"ok", false}, {"error", r.message}});
+                        it->respond({{"ok", false}, {"error", it->command + ": " + r.message}});
                     }
                     waiting_.erase(it);
                 },
@@ -244,14 +259,14 @@ void DaemonShell::record(const agent::out::Transition& t) {
     // went down, or it stopped) to a new start here.
     using K = agent::out::TransitionKind;
     if (t.kind == K::node_down) {
+        // Declared down a timeout after it was last heard: that is when it was lost.
         for (std::size_t g = 0; g < last_groups_.size(); ++g) {
             if (last_groups_[g].holder == t.node) {
-                lost_at_[g] = wall;
+                lost_at_[g] = wall - config_.cluster.timing.timeout;
                 lost_from_[g] = t.node;
             }
         }
     }
-    if (agent_) last_groups_ = agent_->view().groups;
     if (t.kind == K::starting && t.group && lost_at_[*t.group]) {
         const auto g = *t.group;
         last_failover_ = {{"group", group},
@@ -332,7 +347,10 @@ nlohmann::json DaemonShell::status() const {
             {"coordinator", v.coordinator == agent::no_node ? nlohmann::json(nullptr)
                                                             : nlohmann::json(node_name(v.coordinator))},
             {"quorum",
-             {{"state", agent::wire::to_string(v.quorum)}, {"votes", v.votes_present}, {"needed", v.votes_needed}}},
+             {{"state", agent::wire::to_string(v.quorum)},
+              {"votes", v.votes_present},
+              {"total", c.total_votes()},
+              {"needed", v.votes_needed}}},
             {"nodes", nodes},
             {"groups", groups},
             {"last_failover", last_failover_.is_null() ? nlohmann::json(nullptr) : last_failover_}};
@@ -385,7 +403,7 @@ void DaemonShell::handle_request(const nlohmann::json& request, ControlServer::R
         return;
     }
     cmd.request = next_request_++;
-    waiting_.emplace_back(cmd.request, std::move(respond));
+    waiting_.push_back(Waiting{cmd.request, command, std::move(respond)});
     feed(cmd);
 }
 

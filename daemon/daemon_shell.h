@@ -78,7 +78,12 @@ private:
     std::vector<std::vector<UdpEndpoint>> peers_;  // [node][link]
     std::vector<agent::PersistedVote> votes_;
     std::uint64_t next_request_ = 1;
-    std::vector<std::pair<std::uint64_t, ControlServer::Respond>> waiting_;
+    struct Waiting {
+        std::uint64_t request;
+        std::string command;  // prefixes a refusal: "switchover: unknown group 'db'"
+        ControlServer::Respond respond;
+    };
+    std::vector<Waiting> waiting_;
     std::deque<nlohmann::json> events_;
     std::vector<agent::GroupView> last_groups_;  // for failover timing
     std::vector<std::optional<std::chrono::system_clock::time_point>> lost_at_;

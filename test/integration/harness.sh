@@ -117,7 +117,7 @@ ha_vip_holders() {
 
 # What the client gets from the service behind the VIP ("" on failure).
 ha_probe() {
-  ip netns exec "$(ha_ns client)" curl -s --max-time 0.5 "http://$HA_VIP:$HA_PORT/" 2>/dev/null | tr -d '\n'
+  ip netns exec "$(ha_ns client)" curl -s --max-time 0.2 "http://$HA_VIP:$HA_PORT/" 2>/dev/null | tr -d '\n'
 }
 
 # ha_wait CONDITION_CMD SECONDS: polls every 50 ms, bounded.
