@@ -29,6 +29,14 @@ fresh_cluster() {
   sleep 1  # let the start script finish its announcements: measure a settled cluster
 }
 
+# node_state ASKED NODE: that node's state in ASKED's `haclusterctl --json status`.
+node_state() {
+  ha_ctl "$1" --json status | python3 -c '
+import json, sys
+nodes = json.load(sys.stdin)["nodes"]
+print(next(n["state"] for n in nodes if n["name"] == sys.argv[1]))' "$2"
+}
+
 one_holder() { [ "$(ha_vip_holders | wc -w)" -eq 1 ]; }
 
 # Samples the VIP holders every 20 ms for SECONDS; fails if two nodes ever hold it.
@@ -79,8 +87,31 @@ test_graceful_stop() {
   check "exactly one node holds the VIP" one_holder
 }
 
+test_switchover_and_standby() {
+  fresh_cluster ops
+  local old target out
+  old=$(ha_vip_holders)
+  target=n3
+  [ "$old" = n3 ] && target=n2
+  out=$(ha_ctl n1 switchover web --to "$target" 2>&1)
+  check "haclusterctl switchover web --to $target is accepted ($out)" [ $? -eq 0 ]
+  check "the VIP moves to $target" ha_wait '[ "$(ha_vip_holders)" = "'"$target"'" ]' 5
+  check "the client reaches $target through the VIP" ha_wait '[ "$(ha_probe)" = "'"$target"'" ]' 5
+  ha_ctl n1 switchover web --to n9 >/dev/null 2>&1
+  check "a switchover to an unknown node exits 1" [ $? -eq 1 ]
+  out=$(ha_ctl n2 standby "$target" 2>&1)
+  check "haclusterctl standby $target is accepted ($out)" [ $? -eq 0 ]
+  check "the VIP leaves the node in standby" \
+    ha_wait 'h=$(ha_vip_holders); [ -n "$h" ] && [ "$h" != "'"$target"'" ]' 5
+  check "status shows $target in standby" ha_wait '[ "$(node_state n1 '"$target"')" = standby ]' 3
+  ha_ctl n2 online "$target" >/dev/null 2>&1
+  check "haclusterctl online $target brings it back" \
+    ha_wait '[ "$(node_state n1 '"$target"')" = online ]' 3
+  check "exactly one node holds the VIP" one_holder
+}
+
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut graceful_stop)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut graceful_stop switchover_and_standby)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"
