@@ -5,19 +5,9 @@
 
 #include "agent/agent_state.h"
 #include "agent/assert.h"
+#include "agent/overloaded.h"
 
 namespace hacluster::agent {
-
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
 
 const char* to_string(Role role) {
     switch (role) {

@@ -1,5 +1,7 @@
 #include "agent/config.h"
 
+#include "agent/message_text.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <limits>
@@ -14,7 +16,6 @@ namespace {
 
 // Limits that only the config needs. Names end up in logs, metrics labels and
 // script environments, so they are kept short and free of shell/JSON metacharacters.
-constexpr std::size_t max_name_length = 64;
 constexpr std::uint32_t max_votes_per_node = 255;
 // 10%: beyond this the grant hold L * (1 + rho) / (1 - rho) is more than 1.2 L and
 // races towards infinity at 100%, so a lease would no longer bound anything useful.
@@ -38,59 +39,9 @@ std::string field_path(std::string_view base, std::size_t i, std::string_view fi
     return path;
 }
 
-bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
-}
+using agent::check_name;
 
-bool is_printable(char c) { return c >= 0x20 && c < 0x7f; }
-
-std::string hex_byte(char c) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(static_cast<unsigned char>(c)));
-    return buf;
-}
-
-// Operator input is echoed into messages; escape it and cap its length so a broken
-// config cannot put control characters or megabytes into a log line.
-std::string quote(std::string_view s) {
-    constexpr std::size_t max_shown = 80;
-    std::string out = "\"";
-    for (std::size_t i = 0; i < s.size() && i < max_shown; ++i) {
-        const char c = s[i];
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (is_printable(c)) {
-            out += c;
-        } else {
-            out += hex_byte(c);
-        }
-    }
-    if (s.size() > max_shown) out += "...";
-    out += '"';
-    return out;
-}
-
-std::string describe_char(char c) {
-    if (is_printable(c)) return std::string("'") + c + "'";
-    return "byte " + hex_byte(c);
-}
-
-std::optional<std::string> check_name(std::string_view name) {
-    if (name.empty()) return "must not be empty";
-    if (name.size() > max_name_length) {
-        return "must be at most " + std::to_string(max_name_length) + " characters, got " +
-               std::to_string(name.size());
-    }
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        if (!is_name_char(name[i])) {
-            return "contains " + describe_char(name[i]) + " at position " + std::to_string(i) +
-                   "; only letters, digits, '_', '.' and '-' are allowed";
-        }
-    }
-    return std::nullopt;
-}
+std::string quote(std::string_view text) { return quoted(text); }
 
 std::string ms(Duration d) { return std::to_string(to_ms(d)); }
 

@@ -9,6 +9,9 @@
 
 namespace hacluster::agent {
 
+// Longest name of the cluster, a node, a group or a resource (agent/message_text.h).
+inline constexpr std::size_t max_name_length = 64;
+
 enum class Failback { never, automatic };
 enum class WaitForAll { no, yes };
 

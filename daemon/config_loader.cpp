@@ -1,5 +1,7 @@
 #include "daemon/config_loader.h"
 
+#include "agent/message_text.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,7 +36,6 @@ constexpr std::size_t max_errors = 100;
 constexpr std::int64_t max_duration_ms = std::numeric_limits<std::int32_t>::max();
 // Resource names follow the rule for node and group names (agent/config.cpp): they
 // end up in logs and script environments.
-constexpr std::size_t max_name_length = 64;
 // Echoed operator input and parser messages are capped so a broken file cannot put
 // megabytes into one log line.
 constexpr std::size_t max_shown = 80;
@@ -43,43 +44,14 @@ constexpr std::size_t max_parse_detail = 300;
 // pathological document ("[[[[...") from costing a DOM node per byte.
 constexpr std::size_t max_nesting = 16;
 
-bool is_printable(char c) { return c >= 0x20 && c < 0x7f; }
-
-std::string hex_byte(char c) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(static_cast<unsigned char>(c)));
-    return buf;
-}
-
-// Escapes control and non-ASCII bytes (and, for quoted text, '"' and '\\') and
-// caps the length.
-enum class EscapeQuotes { no, yes };
+using agent::EscapeQuotes;
+using agent::is_name_char;
 
 std::string sanitize(std::string_view s, std::size_t limit, EscapeQuotes escape_quotes) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
-        const char c = s[i];
-        if (escape_quotes == EscapeQuotes::yes && (c == '"' || c == '\\')) {
-            out += '\\';
-            out += c;
-        } else if (is_printable(c)) {
-            out += c;
-        } else {
-            out += hex_byte(c);
-        }
-    }
-    if (s.size() > limit) out += "...";
-    return out;
+    return agent::escaped(s, limit, escape_quotes);
 }
 
-std::string quote(std::string_view s) {
-    return '"' + sanitize(s, max_shown, EscapeQuotes::yes) + '"';
-}
-
-bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-}
+std::string quote(std::string_view s) { return agent::quoted(s); }
 
 // Keys that read unambiguously after a '.'; any other key is shown as ["..."].
 bool is_plain_key(std::string_view key) {
@@ -123,20 +95,7 @@ std::string join(std::vector<std::string_view> names) {
     return out;
 }
 
-std::optional<std::string> check_name(std::string_view name) {
-    if (name.empty()) return "must not be empty";
-    if (name.size() > max_name_length) {
-        return "must be at most " + std::to_string(max_name_length) + " characters, got " +
-               std::to_string(name.size());
-    }
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        if (!is_name_char(name[i])) {
-            return "contains " + quote(name.substr(i, 1)) + " at position " + std::to_string(i) +
-                   "; only letters, digits, '_', '.' and '-' are allowed";
-        }
-    }
-    return std::nullopt;
-}
+using agent::check_name;
 
 // Collects errors; the read functions check the JSON type before any get<>, so
 // nlohmann never gets a chance to throw type_error.

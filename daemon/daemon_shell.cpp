@@ -5,19 +5,13 @@
 #include <chrono>
 #include <ctime>
 
+#include "agent/overloaded.h"
 #include "agent/timing.h"
 #include "daemon/node_files.h"
 
 namespace hacluster::daemon {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
