@@ -545,12 +545,9 @@ void SimCluster::remember_grants(NodeId n) {
     }
 }
 
-void SimCluster::daemon_exit(NodeId n, NodeStatus becomes) {
-    Node& node = nodes_[n];
-    kill_agent_scripts(n, std::nullopt);
-    remember_grants(n);
-    node.agent.reset();
-    node.status = becomes;
+// What dies with a daemon process (killed, crashed with its machine): its event
+// chains, what it had queued while paused, the scripted behaviours meant for it.
+void SimCluster::end_daemon_state(Node& node) {
     ++node.daemon_gen;
     ++node.tick_gen;
     ++node.pause_gen;
@@ -559,6 +556,15 @@ void SimCluster::daemon_exit(NodeId n, NodeStatus becomes) {
     node.supervisor_stopped.clear();
     node.next_start.clear();
     node.next_stop.clear();
+}
+
+void SimCluster::daemon_exit(NodeId n, NodeStatus becomes) {
+    Node& node = nodes_[n];
+    kill_agent_scripts(n, std::nullopt);
+    remember_grants(n);
+    node.agent.reset();
+    node.status = becomes;
+    end_daemon_state(node);
     // The supervisor sees its daemon exit and stops what the daemon held.
     for (GroupId g = 0; g < node.guards.size(); ++g) {
         if (node.guards[g]) supervisor_stop(n, g);
@@ -603,14 +609,7 @@ void SimCluster::crash(NodeId n) {
     node.guards.assign(config_.groups.size(), std::nullopt);
     node.status = NodeStatus::machine_down;
     node.boot_after_supervisor = false;
-    ++node.daemon_gen;
-    ++node.tick_gen;
-    ++node.pause_gen;
-    node.paused_packets.clear();
-    node.paused_results.clear();
-    node.supervisor_stopped.clear();
-    node.next_start.clear();
-    node.next_stop.clear();
+    end_daemon_state(node);
     // A reboot restarts the monotonic clock from a new value.
     node.clock = SimClock(now_, Instant(Duration(node_prng_.range(1'000'000'000, 100'000'000'000'000))),
                           node.clock.drift_ppm());

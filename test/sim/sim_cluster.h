@@ -281,6 +281,7 @@ private:
     Behaviour choose_behaviour(Node& node, agent::ScriptAction action, Duration timeout);
     void supervisor_stop(NodeId n, GroupId g);
     void daemon_exit(NodeId n, NodeStatus becomes);
+    void end_daemon_state(Node& node);
     void remember_grants(NodeId n);  // before the agent is destroyed
     void kill_agent_scripts(NodeId n, std::optional<GroupId> only);
     void record_transition(NodeId n, const agent::out::Transition& t);
