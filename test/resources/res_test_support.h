@@ -1,4 +1,6 @@
 #pragma once
+#include <fcntl.h>
+#include <unistd.h>
 // Shared by the resource tests: a real libuv loop that is run until a condition
 // holds (with a generous upper bound, never a wall-clock threshold), a temporary
 // directory with executable scripts, and process-liveness checks.
@@ -125,8 +127,16 @@ inline int wait_for_pid(TestLoop& loop, const std::string& file) {
 // re-parented to an init that does not reap still answers kill(pid, 0)).
 inline bool process_gone(int pid) {
     if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // POSIX reads: a process that vanishes between open and read makes read() fail
+    // with ESRCH, which std::ifstream turns into an exception (seen under ASan).
+    std::string text;
+    const int fd = ::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char buf[512];
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) text.assign(buf, static_cast<std::size_t>(n));
+        ::close(fd);
+    }
     const auto paren = text.rfind(')');
     return paren == std::string::npos || (paren + 2 < text.size() && text[paren + 2] == 'Z');
 }
