@@ -214,8 +214,7 @@ void Agent::State::emit_guard(GroupId g) {
     GroupState& gs = groups[g];
     if (!gs.lease_end) return;
     const Instant stop_at = *gs.lease_end - timing[g].stop_lead;
-    if (gs.guard_active && gs.guard_sent == stop_at) return;
-    gs.guard_active = true;
+    if (gs.guard_sent == stop_at) return;
     gs.guard_sent = stop_at;
     outputs.emplace_back(out::Guard{g, gs.term, stop_at});
 }
@@ -330,8 +329,7 @@ void Agent::State::become_standby(GroupId g, const std::string& reason) {
     std::fill(gs.anchors.begin(), gs.anchors.end(), std::nullopt);
     gs.released_term = gs.term;
     gs.released_until = now + timing[g].grant_hold + config.timing.timeout;
-    if (gs.guard_active) {
-        gs.guard_active = false;
+    if (gs.guard_sent) {
         gs.guard_sent.reset();
         outputs.emplace_back(out::Guard{g, gs.term, std::nullopt});
     }

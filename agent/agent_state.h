@@ -59,8 +59,7 @@ struct GroupState {
     // granting us this term (design §4.2).
     std::vector<std::optional<Instant>> anchors;
     std::optional<Instant> lease_end;
-    std::optional<Instant> guard_sent;     // stop_at last given to the supervisor
-    bool guard_active = false;
+    std::optional<Instant> guard_sent;     // stop_at last given to the supervisor; none: unguarded
     std::optional<Instant> released_until;  // keep announcing `released` until then
     Term released_term = 0;
     std::optional<Instant> failed_until;    // a start failed here: not eligible until then
