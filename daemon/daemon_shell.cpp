@@ -160,21 +160,20 @@ void DaemonShell::feed(const agent::Input& input) {
     if (!agent_ || left_) return;
     agent_->step(now(), input);
     execute(agent_->take_outputs());
-    // A holder that released (a switchover, a graceful leave) is lost from now.
-    if (agent_) {
-        const std::vector<agent::GroupView> groups = agent_->view().groups;
-        for (std::size_t g = 0; g < groups.size() && g < last_groups_.size(); ++g) {
-            const agent::NodeId before = last_groups_[g].holder;
-            if (before != agent::no_node && before != self_ && groups[g].holder == agent::no_node &&
-                !lost_at_[g]) {
-                lost_at_[g] = std::chrono::system_clock::now();
-                lost_from_[g] = before;
-            }
+    if (!agent_) return;
+    // One view per step: a holder that released (a switchover, a graceful leave) is
+    // lost from now; and who ran what before the next step tells a later node_down
+    // which group lost its primary (failover timing in status).
+    std::vector<agent::GroupView> groups = agent_->view().groups;
+    for (std::size_t g = 0; g < groups.size() && g < last_groups_.size(); ++g) {
+        const agent::NodeId before = last_groups_[g].holder;
+        if (before != agent::no_node && before != self_ && groups[g].holder == agent::no_node &&
+            !lost_at_[g]) {
+            lost_at_[g] = std::chrono::system_clock::now();
+            lost_from_[g] = before;
         }
     }
-    // Who ran what before the next step: a node_down then tells which group lost
-    // its primary (failover timing in status).
-    if (agent_) last_groups_ = agent_->view().groups;
+    last_groups_ = std::move(groups);
 }
 
 void DaemonShell::execute(std::vector<agent::Output> outputs) {
