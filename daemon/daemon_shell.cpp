@@ -156,8 +156,26 @@ void DaemonShell::reload(const std::filesystem::path& file) {
         file.string());
 }
 
+void DaemonShell::supervisor_reported() {
+    if (options_.supervision == nullptr) return;
+    for (const agent::in::SupervisorStop& report : options_.supervision->take_reports()) {
+        if (agent_ && !left_) step(report);
+    }
+}
+
 void DaemonShell::feed(const agent::Input& input) {
     if (!agent_ || left_) return;
+    if (options_.supervision != nullptr) {
+        options_.supervision->alive();
+        // What the supervisor did while this process was frozen comes first: the
+        // core must not act on a lease the supervisor already gave up (design §8).
+        supervisor_reported();
+        if (!agent_ || left_) return;
+    }
+    step(input);
+}
+
+void DaemonShell::step(const agent::Input& input) {
     agent_->step(now(), input);
     execute(agent_->take_outputs());
     if (!agent_) return;
@@ -220,8 +238,8 @@ void DaemonShell::execute(std::vector<agent::Output> outputs) {
                     }
                     waiting_.erase(it);
                 },
-                [&](agent::out::Guard&) {
-                    // The supervisor process (next step of issue 3) takes these.
+                [&](agent::out::Guard& g) {
+                    if (options_.supervision != nullptr) options_.supervision->guard(g);
                 },
                 [&](agent::out::Transition& t) { record(t); },
                 [&](agent::out::LeaveDone&) {

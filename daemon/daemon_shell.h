@@ -31,10 +31,21 @@ public:
     virtual void cancel(std::uint64_t op) = 0;
 };
 
+// The supervisor as the shell sees it (daemon/supervisor_link.h).
+class Supervision {
+public:
+    virtual ~Supervision() = default;
+    virtual void guard(const agent::out::Guard& guard) = 0;
+    virtual void alive() = 0;  // the loop runs: called with every input
+    // Reports that arrived (non-blocking); fed to the core before any other input.
+    virtual std::vector<agent::in::SupervisorStop> take_reports() = 0;
+};
+
 struct ShellOptions {
     std::string socket_path = "/run/hacluster/ctl.sock";
     std::filesystem::path state_dir = "/var/lib/hacluster";
     std::uint16_t port_override = 0;  // tests: 0 keeps the config's port
+    Supervision* supervision = nullptr;  // null: unsupervised (tests of the shell alone)
 };
 
 class DaemonShell {
@@ -53,6 +64,8 @@ public:
     // config keeps the old one (the log says why).
     void reload(const std::filesystem::path& file);
     void on_left(std::function<void()> callback) { on_left_ = std::move(callback); }
+    // The supervisor's pipe has reports: feed them now (also done before every input).
+    void supervisor_reported();
 
     nlohmann::json status() const;
     nlohmann::json events(std::size_t limit) const;
@@ -60,6 +73,7 @@ public:
 private:
     agent::Instant now() const;
     void feed(const agent::Input& input);
+    void step(const agent::Input& input);
     void execute(std::vector<agent::Output> outputs);
     void record(const agent::out::Transition& t);
     void handle_request(const nlohmann::json& request, ControlServer::Respond respond);

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "daemon/daemon_shell.h"
 #include "daemon/group_actions.h"
 #include "daemon/node_files.h"
+#include "daemon/supervisor_link.h"
 #include "resources/uv_handle.h"
 
 #ifndef HACLUSTER_VERSION
@@ -41,6 +43,26 @@ void setup_logging(const std::string& level) {
     spdlog::set_default_logger(spdlog::get("main"));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %n: %v");
     spdlog::set_level(spdlog::level::from_str(level));
+}
+
+// What the signal and timer callbacks reach through their data pointer.
+struct Context {
+    DaemonShell* shell;
+    uv_loop_t* loop;
+    std::string config_file;
+    uv_timer_t* deadline;
+    std::uint64_t leave_bound_ms;
+};
+
+// Leave gracefully, but exit after the bound whatever happens.
+void leave_within_bound(Context* c) {
+    c->shell->leave();
+    uv_timer_start(c->deadline,
+                   [](uv_timer_t* t) noexcept {
+                       spdlog::warn("leave did not finish in time, exiting");
+                       uv_stop(static_cast<Context*>(t->data)->loop);
+                   },
+                   c->leave_bound_ms, 0);
 }
 
 }  // namespace
@@ -101,13 +123,32 @@ int main(int argc, char** argv) {
         return exit_config;
     }
 
+    // The stops a leave waits for, plus a few heartbeats; after that the
+    // supervisor and the lease cover what is left.
+    std::uint64_t bound_ms = 2000;
+    for (const auto& g : config.cluster.groups) bound_ms += agent::to_ms(g.stop_timeout);
+
+    auto lock = lock_state_dir(state_dir, std::chrono::milliseconds(bound_ms * 2));
+    if (auto* error = std::get_if<std::string>(&lock)) {
+        spdlog::critical("{}", *error);
+        return exit_start;
+    }
+    std::signal(SIGPIPE, SIG_IGN);  // a peer that hangs up is an error value, not a death
+    // Forked before any loop or thread exists; the child never comes back here.
+    auto spawned = SupervisorLink::spawn(config, std::get<agent::NodeId>(self), argc, argv);
+    if (auto* error = std::get_if<std::string>(&spawned)) {
+        spdlog::critical("{}", *error);
+        return exit_start;
+    }
+    std::unique_ptr<SupervisorLink> supervisor = std::move(std::get<std::unique_ptr<SupervisorLink>>(spawned));
+
     uv_loop_t loop;
     uv_loop_init(&loop);
     int exit_code = 0;
     {
         ScriptGroupActions actions(&loop, config, std::get<agent::NodeId>(self));
         DaemonShell shell(&loop, config, std::get<agent::NodeId>(self), *auth, actions,
-                          ShellOptions{socket_path, state_dir, 0});
+                          ShellOptions{socket_path, state_dir, 0, supervisor.get()});
         if (auto error = shell.start()) {
             spdlog::critical("{}", *error);
             uv_loop_close(&loop);
@@ -115,30 +156,12 @@ int main(int argc, char** argv) {
         }
         resources::UvHandle<uv_signal_t> sigterm, sigint, sighup;
         resources::UvHandle<uv_timer_t> leave_deadline;
-        struct Context {
-            DaemonShell* shell;
-            uv_loop_t* loop;
-            std::string config_file;
-            uv_timer_t* deadline;
-            std::uint64_t leave_bound_ms;
-        };
-        // A leave waits for the stops of every group plus a few heartbeats, then
-        // gives up (the supervisor and the lease cover what is left).
-        std::uint64_t bound_ms = 2000;
-        for (const auto& g : config.cluster.groups) bound_ms += agent::to_ms(g.stop_timeout);
         Context ctx{&shell, &loop, config_file, nullptr, bound_ms};
         leave_deadline.init(&ctx, [&](uv_timer_t* h) { return uv_timer_init(&loop, h); });
         ctx.deadline = leave_deadline.get();
         auto on_stop_signal = [](uv_signal_t* s, int signum) noexcept {
-            auto* c = static_cast<Context*>(s->data);
             spdlog::info("signal {}: graceful leave", signum);
-            c->shell->leave();
-            uv_timer_start(c->deadline,
-                           [](uv_timer_t* t) noexcept {
-                               spdlog::warn("leave did not finish in time, exiting");
-                               uv_stop(static_cast<Context*>(t->data)->loop);
-                           },
-                           c->leave_bound_ms, 0);
+            leave_within_bound(static_cast<Context*>(s->data));
         };
         auto init_signal = [&](resources::UvHandle<uv_signal_t>& handle) {
             handle.init(&ctx, [&](uv_signal_t* h) { return uv_signal_init(&loop, h); });
@@ -154,6 +177,12 @@ int main(int argc, char** argv) {
                             c->shell->reload(c->config_file);
                         },
                         SIGHUP);
+        supervisor->attach(&loop, [&shell] { shell.supervisor_reported(); }, [&] {
+            // Nothing would stop this node's groups if it froze now.
+            spdlog::critical("the supervisor is gone: leaving the cluster");
+            exit_code = 1;
+            leave_within_bound(&ctx);
+        });
         shell.on_left([&loop] {
             spdlog::info("left the cluster");
             uv_stop(&loop);

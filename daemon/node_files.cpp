@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <netdb.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 #include <set>
 #include <sstream>
 
@@ -151,6 +153,45 @@ std::optional<std::string> store_votes(const std::filesystem::path& file,
         ::close(dir);
     }
     return std::nullopt;
+}
+
+std::variant<int, std::string> lock_state_dir(const std::filesystem::path& dir, std::chrono::milliseconds wait) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return "state dir " + dir.string() + ": " + ec.message();
+    const std::filesystem::path file = dir / "lock";
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return "state dir lock " + file.string() + ": " + os_error(errno);
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    bool told = false;
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int err = errno;
+        if (err != EWOULDBLOCK && err != EINTR) {
+            ::close(fd);
+            return "state dir lock " + file.string() + ": " + os_error(err);
+        }
+        std::string holder(32, '\0');
+        const ssize_t n = ::pread(fd, holder.data(), holder.size() - 1, 0);
+        holder.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\0')) holder.pop_back();
+        if (std::chrono::steady_clock::now() >= deadline) {
+            ::close(fd);
+            return "state dir " + dir.string() + " is in use by another haclusterd or its supervisor (pid " +
+                   (holder.empty() ? std::string("unknown") : holder) + ")";
+        }
+        if (!told) {
+            spdlog::warn("state dir {} is locked by pid {} (a previous haclusterd, or its supervisor still "
+                         "stopping resources); waiting up to {} ms",
+                         dir.string(), holder.empty() ? "unknown" : holder, wait.count());
+            told = true;
+        }
+        ::usleep(10'000);
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+        // The lock holds without the pid; the pid only makes the error message better.
+    }
+    return fd;
 }
 
 }  // namespace hacluster::daemon

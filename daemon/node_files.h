@@ -2,6 +2,7 @@
 // What the daemon reads and writes on its own node besides the config: the shared
 // key, its identity among the configured nodes, and the persisted lease votes
 // (design §4.1). Every failure is an error text naming the file and the reason.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -32,5 +33,12 @@ std::variant<std::vector<agent::PersistedVote>, std::string> load_votes(
 std::optional<std::string> store_votes(const std::filesystem::path& file,
                                        const agent::ClusterConfig& config,
                                        const std::vector<agent::PersistedVote>& votes);
+
+// One daemon per state directory, and a restarted daemon waits for the
+// supervisor of the previous one to finish its stops (design §8): an exclusive
+// flock on DIR/lock, shared by the daemon and the supervisor it forks, held until
+// both are gone. Waits up to `wait`, then the error names the holder's pid. The
+// returned descriptor stays open for the life of the process.
+std::variant<int, std::string> lock_state_dir(const std::filesystem::path& dir, std::chrono::milliseconds wait);
 
 }  // namespace hacluster::daemon

@@ -37,6 +37,9 @@ nodes = json.load(sys.stdin)["nodes"]
 print(next(n["state"] for n in nodes if n["name"] == sys.argv[1]))' "$2"
 }
 
+# has_vip NODE: NODE's eth0 holds the VIP.
+has_vip() { ip -n "$(ha_ns "$1")" -4 addr show dev eth0 | grep -q "inet $HA_VIP/"; }
+lacks_vip() { ! has_vip "$1"; }
 one_holder() { [ "$(ha_vip_holders | wc -w)" -eq 1 ]; }
 
 # Samples the VIP holders every 20 ms for SECONDS; fails if two nodes ever hold it.
@@ -65,8 +68,7 @@ test_link_cut() {
   check "the VIP answers from another node after cutting $old's link" \
     ha_wait 'p=$(ha_probe); [ -n "$p" ] && [ "$p" != "'"$old"'" ]' 5
   check "no two nodes hold the VIP after the failover" never_two_holders 2
-  check "the isolated node dropped the VIP" \
-    bash -c "! ip -n $(ha_ns "$old") -4 addr show dev eth0 | grep -q 'inet $HA_VIP/'"
+  check "the isolated node dropped the VIP" lacks_vip "$old"
   ip -n "$(ha_ns "$old")" link set eth0 up
   sleep 2
   check "after the heal exactly one node holds it ($(ha_vip_holders))" one_holder
@@ -85,6 +87,44 @@ test_graceful_stop() {
     [ "$ms" -lt 500 ]
   check "the stopped daemon exited" ha_wait "! kill -0 $(ha_pid "$old") 2>/dev/null" 5
   check "exactly one node holds the VIP" one_holder
+}
+
+test_sigkill() {
+  fresh_cluster kill
+  local old; old=$(ha_vip_holders)
+  check "$old runs a supervisor beside its daemon" pgrep -f "hacluster-supervisor \\[$old\\]" >/dev/null
+  kill -KILL "$(ha_pid "$old")"
+  # The supervisor stops the group at once when its daemon is gone.
+  check "the supervisor of killed $old removed the VIP" ha_wait "! has_vip $old" 2
+  check "the VIP answers from another node" \
+    ha_wait 'p=$(ha_probe); [ -n "$p" ] && [ "$p" != "'"$old"'" ]' 5
+  check "no two nodes hold the VIP" never_two_holders 2
+  check "the supervisor exited once its stop was done" \
+    ha_wait "! pgrep -f 'hacluster-supervisor \\[$old\\]' >/dev/null" 3
+  local new; new=$(ha_vip_holders)
+  # A new daemon on the same state dir joins as a standby.
+  ha_start "$old"
+  check "the restarted $old rejoins" ha_wait '[ "$(node_state '"$old"' '"$old"')" = online ]' 5
+  sleep 1
+  check "exactly one node holds the VIP" one_holder
+  check "and it stayed on $new" [ "$(ha_vip_holders)" = "$new" ]
+}
+
+test_sigstop() {
+  fresh_cluster stop
+  local old new; old=$(ha_vip_holders)
+  kill -STOP "$(ha_pid "$old")"
+  # Sampled from the moment of the freeze: the supervisor stops the VIP before
+  # the lease can end elsewhere, so there is no window with two holders at all.
+  check "no two nodes hold the VIP while $old is frozen" never_two_holders 3
+  check "the VIP answers from another node" \
+    ha_wait 'p=$(ha_probe); [ -n "$p" ] && [ "$p" != "'"$old"'" ]' 2
+  check "frozen $old no longer holds the VIP" lacks_vip "$old"
+  new=$(ha_vip_holders)
+  kill -CONT "$(ha_pid "$old")"
+  check "after SIGCONT no two nodes hold the VIP" never_two_holders 2
+  check "and $old did not take it back from $new" [ "$(ha_vip_holders)" = "$new" ]
+  check "the resumed $old is online again" ha_wait '[ "$(node_state '"$old"' '"$old"')" = online ]' 5
 }
 
 test_switchover_and_standby() {
@@ -111,7 +151,7 @@ test_switchover_and_standby() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut graceful_stop switchover_and_standby)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill sigstop graceful_stop switchover_and_standby)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"

@@ -60,6 +60,7 @@ ha_setup() {
     ip netns exec "$(ha_ns "n$i")" python3 -m http.server "$HA_PORT" --bind 0.0.0.0 \
       --directory "$HA_DIR/n$i/www" >"$HA_DIR/n$i/http.log" 2>&1 &
     echo $! > "$HA_DIR/n$i/http.pid"
+    disown
   done
   head -c 32 /dev/urandom > "$HA_DIR/authkey"
   chmod 0600 "$HA_DIR/authkey"
@@ -90,6 +91,7 @@ ha_start() {
     --node "$node" --socket "$HA_DIR/$node/ctl.sock" --state-dir "$HA_DIR/$node/state" \
     --log-level debug >>"$HA_DIR/$node/daemon.log" 2>&1 &
   echo $! > "$HA_DIR/$node/daemon.pid"
+  disown
 }
 
 ha_start_all() {

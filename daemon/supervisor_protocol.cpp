@@ -1,0 +1,91 @@
+#include "daemon/supervisor_protocol.h"
+
+#include <charconv>
+#include <cstdint>
+
+namespace hacluster::daemon {
+
+namespace {
+
+// Splits on single spaces; words must be non-empty.
+std::vector<std::string_view> words(std::string_view line) {
+    std::vector<std::string_view> out;
+    while (!line.empty()) {
+        const std::size_t space = line.find(' ');
+        out.push_back(line.substr(0, space));
+        if (space == std::string_view::npos) break;
+        line.remove_prefix(space + 1);
+        if (line.empty()) out.emplace_back();  // a trailing space: an empty word
+    }
+    return out;
+}
+
+template <typename T>
+std::optional<T> number(std::string_view text) {
+    T value{};
+    if (text.empty()) return std::nullopt;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+}  // namespace
+
+std::string encode_guard(const agent::out::Guard& guard) {
+    std::string line = "guard " + std::to_string(guard.group) + " " + std::to_string(guard.term) + " ";
+    line += guard.stop_at ? std::to_string(guard.stop_at->time_since_epoch().count()) : std::string("-");
+    return line + "\n";
+}
+
+std::optional<agent::out::Guard> parse_guard(std::string_view line) {
+    const auto w = words(line);
+    if (w.size() != 4 || w[0] != "guard") return std::nullopt;
+    const auto group = number<agent::GroupId>(w[1]);
+    const auto term = number<agent::Term>(w[2]);
+    if (!group || !term) return std::nullopt;
+    agent::out::Guard guard{*group, *term, std::nullopt};
+    if (w[3] != "-") {
+        const auto ns = number<std::int64_t>(w[3]);
+        if (!ns || *ns < 0) return std::nullopt;
+        guard.stop_at = agent::Instant(agent::Duration(*ns));
+    }
+    return guard;
+}
+
+std::string encode_report(const agent::in::SupervisorStop& report) {
+    return std::string(report.phase == agent::in::SupervisorPhase::begun ? "begun " : "done ") +
+           std::to_string(report.group) + " " + std::to_string(report.term) + "\n";
+}
+
+std::optional<agent::in::SupervisorStop> parse_report(std::string_view line) {
+    const auto w = words(line);
+    if (w.size() != 3 || (w[0] != "begun" && w[0] != "done")) return std::nullopt;
+    const auto group = number<agent::GroupId>(w[1]);
+    const auto term = number<agent::Term>(w[2]);
+    if (!group || !term) return std::nullopt;
+    return agent::in::SupervisorStop{
+        *group, *term, w[0] == "begun" ? agent::in::SupervisorPhase::begun : agent::in::SupervisorPhase::done};
+}
+
+std::vector<std::string> LineSplitter::append(std::string_view bytes) {
+    std::vector<std::string> lines;
+    while (!bytes.empty()) {
+        const std::size_t newline = bytes.find('\n');
+        const std::string_view piece = bytes.substr(0, newline);
+        if (!discarding_) {
+            partial_.append(piece);
+            if (partial_.size() > max_line) {
+                partial_.clear();
+                discarding_ = true;
+            }
+        }
+        if (newline == std::string_view::npos) break;
+        if (!discarding_) lines.push_back(std::move(partial_));
+        partial_.clear();
+        discarding_ = false;
+        bytes.remove_prefix(newline + 1);
+    }
+    return lines;
+}
+
+}  // namespace hacluster::daemon
