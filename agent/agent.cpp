@@ -38,6 +38,7 @@ const char* to_string(out::TransitionKind kind) {
         case K::starting: return "starting";
         case K::started: return "started";
         case K::start_failed: return "start_failed";
+        case K::failed: return "failed";
         case K::stopping: return "stopping";
         case K::stopped: return "stopped";
         case K::stop_failed: return "stop_failed";
@@ -129,6 +130,7 @@ void Agent::State::step(const Input& input) {
                    [this](const in::Command& c) { on_command(c); },
                    [this](const in::Shutdown&) { on_shutdown(); },
                    [this](const in::SupervisorStop& s) { on_supervisor_stop(s); },
+                   [this](const in::GroupFailed& f) { on_group_failed(f); },
                },
                input);
     evaluate();
@@ -394,6 +396,16 @@ void Agent::State::on_script_done(const in::ScriptDone& done) {
         }
         return;
     }
+}
+
+void Agent::State::on_group_failed(const in::GroupFailed& failure) {
+    if (failure.group >= groups.size()) return;
+    const GroupId g = failure.group;
+    GroupState& gs = groups[g];
+    if (failure.term != gs.term || (gs.role != Role::starting && gs.role != Role::primary)) return;
+    gs.failed_until = now + timing[g].start_failure_backoff;
+    transition(out::TransitionKind::failed, g, self, gs.term, failure.reason);
+    begin_stop(g, "failed");
 }
 
 void Agent::State::on_supervisor_stop(const in::SupervisorStop& report) {

@@ -148,6 +148,7 @@ struct Agent::State {
     void evaluate();
     void on_script_done(const in::ScriptDone& done);
     void on_supervisor_stop(const in::SupervisorStop& report);
+    void on_group_failed(const in::GroupFailed& failure);
     Term mint_term();
     void on_shutdown();
     void update_roles();

@@ -54,13 +54,23 @@ struct SupervisorStop {
     Term term = 0;
     SupervisorPhase phase = SupervisorPhase::done;
 };
+// A resource of the group failed here beyond what restarting it in place may
+// fix (the shell's monitors count the failures, resources/README.md): stop the
+// group and let another node run it. term is the tenure the failure belongs to;
+// a report about another term is ignored. The node then stays ineligible for the
+// group for the start failure backoff, as after a failed start.
+struct GroupFailed {
+    GroupId group = 0;
+    Term term = 0;
+    std::string reason;  // e.g. "monitor_failed_web-ip"
+};
 }  // namespace in
 
 // now, given with every input, must be read after the input arrived (a packet
 // received before the clock was read): a voter's renewal time must not be earlier
 // than the moment it really received the heartbeat (design §4.2).
 using Input = std::variant<in::Tick, in::Packet, in::ScriptDone, in::Command, in::Shutdown,
-                           in::SupervisorStop>;
+                           in::SupervisorStop, in::GroupFailed>;
 
 namespace out {
 struct Send {
@@ -109,6 +119,7 @@ enum class TransitionKind : std::uint8_t {
     starting,
     started,
     start_failed,
+    failed,  // a running group failed here (in::GroupFailed)
     stopping,
     stopped,
     stop_failed,

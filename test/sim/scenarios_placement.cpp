@@ -89,3 +89,20 @@ TEST_CASE("placement: terms grow with every new primary (fencing tokens)", "[sce
     }
     require_safe(sim);
 }
+
+TEST_CASE("placement: a group whose resource failed here moves, and does not come straight back",
+          "[scenario]") {
+    SimCluster sim(three_nodes(38));
+    const NodeId n1 = settle(sim, "web");
+    sim.resource_failed(n1, sim.group_id("web"), "monitor_failed_web-res");
+    time_to_new_primary(sim, "web", n1);
+    const NodeId next = *sim.primary_of("web");
+    SIM_CHECK(sim, next != n1);
+    sim.run_for(3s);
+    SIM_CHECK(sim, sim.primary_of("web") == next);
+    // A failure report about an older tenure changes nothing.
+    sim.resource_failed(n1, sim.group_id("web"), "late");
+    sim.run_for(2s);
+    SIM_CHECK(sim, sim.primary_of("web") == next);
+    require_safe(sim);
+}

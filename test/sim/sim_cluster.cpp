@@ -825,6 +825,13 @@ std::uint64_t SimCluster::command(NodeId n, agent::in::Command command) {
     return request;
 }
 
+void SimCluster::resource_failed(NodeId n, GroupId g, const std::string& reason) {
+    Node& node = nodes_.at(n);
+    if (node.status != NodeStatus::up || !node.agent) return;
+    const agent::Term term = node.agent->view().groups.at(g).term;
+    step(n, agent::Input{agent::in::GroupFailed{g, term, reason}});
+}
+
 std::optional<agent::out::Reply> SimCluster::reply(std::uint64_t request) const {
     auto it = replies_.find(request);
     if (it == replies_.end()) return std::nullopt;

@@ -186,6 +186,8 @@ public:
     std::optional<agent::out::Reply> run_command(NodeId node, agent::in::Command command,
                                                  Duration limit);
     void shutdown(NodeId node);  // graceful leave: the node is gone after LeaveDone
+    // The node's monitors gave up on the group (in::GroupFailed for its current term).
+    void resource_failed(NodeId node, GroupId group, const std::string& reason);
 
     // ---- for the fault generator ----
     agent::Prng& fault_prng() { return fault_prng_; }
