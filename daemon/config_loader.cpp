@@ -370,7 +370,7 @@ std::string describe_parse_error(const char* first, const char* last) {
 ResourceConfig read_resource(Reader& r, const json& v, const std::string& path) {
     ResourceConfig res;
     if (!r.object(v, path,
-                  {"agent", "monitor_interval_ms", "monitor_timeout_ms", "name", "params",
+                  {"agent", "max_failures", "monitor_interval_ms", "monitor_timeout_ms", "name", "params",
                    "start_timeout_ms", "stop_timeout_ms"})) {
         return res;
     }
@@ -383,6 +383,9 @@ ResourceConfig read_resource(Reader& r, const json& v, const std::string& path) 
     r.optional(v, path, "stop_timeout_ms", res.stop_timeout, timeout);
     r.optional(v, path, "monitor_interval_ms", res.monitor_interval, timeout);
     r.optional(v, path, "monitor_timeout_ms", res.monitor_timeout, timeout);
+    r.optional(v, path, "max_failures", res.max_failures, [&r](const json& x, const std::string& p) {
+        return r.integer(x, p, 1, max_failures_limit);
+    });
     if (const json* params = Reader::find(v, "params")) {
         const std::string params_path = child_path(path, "params");
         if (params->is_object()) {

@@ -25,7 +25,12 @@ struct ResourceConfig {
     std::string agent;  // which resource agent runs it, e.g. "vip"
     std::map<std::string, std::string> params;
     std::optional<agent::Duration> start_timeout, stop_timeout, monitor_interval, monitor_timeout;
+    // Monitor failures while the group runs here before it moves; the ones before
+    // are restarted in place (resources/resource_config.h has the default).
+    std::optional<std::int64_t> max_failures;
 };
+
+inline constexpr std::int64_t max_failures_limit = 1000;
 
 struct DaemonConfig {
     agent::ClusterConfig cluster;

@@ -66,6 +66,7 @@ DaemonShell::DaemonShell(uv_loop_t* loop, DaemonConfig config, agent::NodeId sel
       control_(loop, [this](const nlohmann::json& r, ControlServer::Respond respond) {
           handle_request(r, std::move(respond));
       }) {
+    actions_.on_failed([this](const agent::in::GroupFailed& failed) { feed(failed); });
     const std::size_t groups = config_.cluster.groups.size();
     lost_at_.resize(groups);
     lost_from_.resize(groups);
@@ -183,6 +184,16 @@ void DaemonShell::step(const agent::Input& input) {
     // lost from now; and who ran what before the next step tells a later node_down
     // which group lost its primary (failover timing in status).
     std::vector<agent::GroupView> groups = agent_->view().groups;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        // Monitors run while the group is primary here, from one tenure to the next.
+        const bool primary = groups[g].role == agent::Role::primary;
+        const bool was = g < last_groups_.size() && last_groups_[g].role == agent::Role::primary;
+        if (primary && (!was || last_groups_[g].term != groups[g].term)) {
+            actions_.watch(static_cast<agent::GroupId>(g), groups[g].term);
+        } else if (!primary && was) {
+            actions_.watch(static_cast<agent::GroupId>(g), std::nullopt);
+        }
+    }
     for (std::size_t g = 0; g < groups.size() && g < last_groups_.size(); ++g) {
         const agent::NodeId before = last_groups_[g].holder;
         if (before != agent::no_node && before != self_ && groups[g].holder == agent::no_node &&
@@ -332,7 +343,9 @@ nlohmann::json DaemonShell::status() const {
         if (role == agent::Role::stopping) state = "stopping";
         if (role == agent::Role::stop_failed) state = "failed";
         nlohmann::json resources = nlohmann::json::array();
-        for (const ResourceConfig& r : config_.resources[g.group]) {
+        const std::vector<std::int64_t> fail_counts = actions_.fail_counts(g.group);
+        for (std::size_t i = 0; i < config_.resources[g.group].size(); ++i) {
+            const ResourceConfig& r = config_.resources[g.group][i];
             const bool here = role == agent::Role::primary || role == agent::Role::starting ||
                               role == agent::Role::stopping;
             resources.push_back({{"name", r.name},
@@ -340,7 +353,7 @@ nlohmann::json DaemonShell::status() const {
                                  {"state", role == agent::Role::stop_failed ? "failed"
                                            : here                          ? "running"
                                                                            : "stopped"},
-                                 {"fail_count", 0}});
+                                 {"fail_count", i < fail_counts.size() ? fail_counts[i] : 0}});
         }
         groups.push_back({{"name", c.groups[g.group].name},
                           {"state", state},

@@ -29,6 +29,14 @@ public:
     using Done = std::function<void(const agent::in::ScriptDone&)>;
     virtual void run(const agent::out::RunScript& run, Done done) = 0;
     virtual void cancel(std::uint64_t op) = 0;
+
+    // Resource monitoring (daemon/group_monitor.h): the group runs here as
+    // primary under term, or (nullopt) no longer does.
+    virtual void watch(agent::GroupId, std::optional<agent::Term>) {}
+    // A group whose resources failed beyond restarts: the shell feeds it to the core.
+    virtual void on_failed(std::function<void(const agent::in::GroupFailed&)>) {}
+    // Per resource of the group, in config order (empty: not tracked).
+    virtual std::vector<std::int64_t> fail_counts(agent::GroupId) const { return {}; }
 };
 
 // The supervisor as the shell sees it (daemon/supervisor_link.h).

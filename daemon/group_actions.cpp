@@ -15,6 +15,8 @@ ScriptGroupActions::ScriptGroupActions(uv_loop_t* loop, const DaemonConfig& conf
         resources::GroupInfo info{config.cluster.groups[g].name, config.cluster.nodes[self].name,
                                   config.resources[g]};
         executors_.push_back(std::make_unique<resources::GroupExecutor>(runner_, std::move(info), options));
+        monitors_.push_back(std::make_unique<GroupMonitor>(loop, *executors_.back(), static_cast<agent::GroupId>(g),
+                                                           config.cluster.groups[g], config.resources[g]));
     }
 }
 
@@ -32,6 +34,23 @@ void ScriptGroupActions::run(const agent::out::RunScript& run, Done done) {
                                    ops_.erase(result.op);
                                    done(result.script_done());
                                });
+}
+
+void ScriptGroupActions::watch(agent::GroupId group, std::optional<agent::Term> term) {
+    if (group >= monitors_.size()) return;
+    if (term) {
+        monitors_[group]->running(*term);
+    } else {
+        monitors_[group]->stopped();
+    }
+}
+
+void ScriptGroupActions::on_failed(std::function<void(const agent::in::GroupFailed&)> failed) {
+    for (auto& m : monitors_) m->on_failed(failed);
+}
+
+std::vector<std::int64_t> ScriptGroupActions::fail_counts(agent::GroupId group) const {
+    return group < monitors_.size() ? monitors_[group]->fail_counts() : std::vector<std::int64_t>{};
 }
 
 void ScriptGroupActions::cancel(std::uint64_t op) {

@@ -1,12 +1,13 @@
 #pragma once
-// The daemon's GroupActions on top of the resource layer: one GroupExecutor per
-// group, all sharing one ProcessRunner on the daemon's loop.
+// The daemon's GroupActions on top of the resource layer: one GroupExecutor and
+// one GroupMonitor per group, all sharing one ProcessRunner on the daemon's loop.
 #include <map>
 #include <memory>
 #include <vector>
 
 #include "daemon/config_loader.h"
 #include "daemon/daemon_shell.h"
+#include "daemon/group_monitor.h"
 #include "resources/group_executor.h"
 #include "resources/process_runner.h"
 
@@ -17,10 +18,14 @@ public:
     ScriptGroupActions(uv_loop_t* loop, const DaemonConfig& config, agent::NodeId self);
     void run(const agent::out::RunScript& run, Done done) override;
     void cancel(std::uint64_t op) override;
+    void watch(agent::GroupId group, std::optional<agent::Term> term) override;
+    void on_failed(std::function<void(const agent::in::GroupFailed&)> failed) override;
+    std::vector<std::int64_t> fail_counts(agent::GroupId group) const override;
 
 private:
     resources::ProcessRunner runner_;
     std::vector<std::unique_ptr<resources::GroupExecutor>> executors_;  // per group
+    std::vector<std::unique_ptr<GroupMonitor>> monitors_;  // per group; after executors_: destroyed first
     std::map<std::uint64_t, agent::GroupId> ops_;
     std::vector<std::chrono::nanoseconds> kill_grace_;  // per group
 };

@@ -18,6 +18,12 @@ using ResourceConfig = daemon::ResourceConfig;
 inline constexpr std::chrono::seconds default_operation_timeout{20};  // Pacemaker's default op timeout
 inline constexpr std::chrono::seconds default_monitor_interval{10};   // Pacemaker's usual example interval
 
+// Pacemaker's migration-threshold is "never move" by default; a failover manager
+// whose users expect a broken service to move: two restarts in place, the third
+// failure moves the group.
+inline constexpr std::int64_t default_max_failures = 3;
+
+inline std::int64_t max_failures(const ResourceConfig& r) { return r.max_failures.value_or(default_max_failures); }
 inline std::chrono::nanoseconds start_timeout(const ResourceConfig& r) {
     return r.start_timeout.value_or(default_operation_timeout);
 }

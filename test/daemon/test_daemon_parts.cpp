@@ -13,20 +13,15 @@
 #include "daemon/control_server.h"
 #include "daemon/node_files.h"
 #include "daemon/udp_transport.h"
+#include "test/daemon/test_support.h"
 
 using namespace hacluster;
 using namespace hacluster::daemon;
+using hacluster::test::TempDir;
+using hacluster::test::run_until;
 
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/hacluster-test-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 agent::ClusterConfig two_groups() {
     agent::ClusterConfig c;
@@ -36,15 +31,6 @@ agent::ClusterConfig two_groups() {
     return c;
 }
 
-// Runs the loop until done() or about 5 s of iterations pass.
-template <class F>
-bool run_until(uv_loop_t* loop, F done) {
-    for (int i = 0; i < 5000 && !done(); ++i) {
-        uv_run(loop, UV_RUN_NOWAIT);
-        ::usleep(1000);
-    }
-    return done();
-}
 
 }  // namespace
 

@@ -16,9 +16,11 @@
 
 #include "daemon/supervisor.h"
 #include "daemon/supervisor_protocol.h"
+#include "test/daemon/test_support.h"
 
 using namespace hacluster;
 using namespace hacluster::daemon;
+using hacluster::test::TempDir;
 using std::chrono::milliseconds;
 
 TEST_CASE("supervisor protocol: guards and reports round-trip, anything else is refused",
@@ -66,14 +68,6 @@ TEST_CASE("supervisor protocol: lines split across reads, overlong ones dropped 
 
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/hacluster-sup-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 std::uint64_t now_ns() { return uv_hrtime(); }
 
@@ -92,7 +86,10 @@ public:
         agent::GroupConfig group{"web", {"n1"}};
         group.stop_timeout = std::chrono::seconds(5);
         config.cluster.groups = {group};
-        config.resources = {{ResourceConfig{"web-res", script.string(), {}, {}, {}, {}, {}}}};
+        ResourceConfig resource;
+        resource.name = "web-res";
+        resource.agent = script.string();
+        config.resources = {{resource}};
 
         void* page = ::mmap(nullptr, sizeof(std::atomic<std::uint64_t>), PROT_READ | PROT_WRITE,
                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);

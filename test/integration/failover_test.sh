@@ -127,6 +127,30 @@ test_sigstop() {
   check "the resumed $old is online again" ha_wait '[ "$(node_state '"$old"' '"$old"')" = online ]' 5
 }
 
+# fail_count ASKED: web-ip's fail count in ASKED's status.
+fail_count() {
+  ha_ctl "$1" --json status | python3 -c '
+import json, sys
+g = next(g for g in json.load(sys.stdin)["groups"] if g["name"] == "web")
+print(g["resources"][0]["fail_count"])'
+}
+
+test_monitor_failures() {
+  fresh_cluster mon
+  local old i; old=$(ha_vip_holders)
+  for i in 1 2; do
+    ip -n "$(ha_ns "$old")" addr del "$HA_VIP/24" dev eth0
+    check "failure $i: the monitor restarts the VIP in place on $old" \
+      ha_wait '[ "$(fail_count '"$old"')" = '"$i"' ] && has_vip '"$old" 5
+    check "failure $i: the client reaches $old again" ha_wait '[ "$(ha_probe)" = "'"$old"'" ]' 5
+  done
+  ip -n "$(ha_ns "$old")" addr del "$HA_VIP/24" dev eth0
+  check "failure 3 (max_failures): the group moves away from $old" \
+    ha_wait 'h=$(ha_vip_holders); [ -n "$h" ] && [ "$h" != "'"$old"'" ]' 5
+  check "status on $old shows fail_count 3" [ "$(fail_count "$old")" = 3 ]
+  check "exactly one node holds the VIP" one_holder
+}
+
 test_switchover_and_standby() {
   fresh_cluster ops
   local old target out
@@ -151,7 +175,7 @@ test_switchover_and_standby() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill sigstop graceful_stop switchover_and_standby)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill sigstop graceful_stop monitor_failures switchover_and_standby)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"

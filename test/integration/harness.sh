@@ -79,7 +79,7 @@ ha_write_config() {
  "heartbeat": {"port": 5405, $HA_TIMING},
  "auth_key_file": "$HA_DIR/authkey",
  "groups": [{"name": "web", "nodes": [$members], "failback": false,
-             "resources": [{"name": "web-ip", "agent": "vip",
+             "resources": [{"name": "web-ip", "agent": "vip", "monitor_interval_ms": 200,
                             "params": {"address": "$HA_VIP/24", "interface": "eth0"}}]}]}
 JSON
 }
