@@ -191,6 +191,7 @@ TEST_CASE("every optional key is read", "[config_loader]") {
     j["groups"][0]["resources"][0]["stop_timeout_ms"] = 100;
     j["groups"][0]["resources"][0]["monitor_interval_ms"] = 2000;
     j["groups"][0]["resources"][0]["monitor_timeout_ms"] = 500;
+    j["groups"][0]["resources"][0]["max_failures"] = 1;
     j["groups"][0]["resources"].push_back({{"name", "web-app"}, {"agent", "script"}});
 
     const DaemonConfig config = require_loads(j.dump());
@@ -213,6 +214,8 @@ TEST_CASE("every optional key is read", "[config_loader]") {
     CHECK(ip.start_timeout == 1s);
     CHECK(ip.stop_timeout == 100ms);
     CHECK(ip.monitor_interval == 2s);
+    CHECK(ip.max_failures == 1);
+    CHECK_FALSE(config.resources[0][1].max_failures);
     CHECK(ip.monitor_timeout == 500ms);
     CHECK(config.resources[0][1].name == "web-app");
     CHECK(config.resources[0][1].params.empty());
@@ -360,6 +363,10 @@ TEST_CASE("out-of-range numbers are errors with the range and the value", "[conf
         j["heartbeat"]["port"] = 65536;
         require_single_error(j, "heartbeat.port", {"must be 1..65535", "got 65536"});
     }
+    SECTION("max_failures 0") {
+        j["groups"][0]["resources"][0]["max_failures"] = 0;
+        require_single_error(j, "groups[0].resources[0].max_failures", {"must be 1..1000", "got 0"});
+    }
     SECTION("port 65535 is fine") {
         j["heartbeat"]["port"] = 65535;
         CHECK(require_loads(j.dump()).port == 65535);
@@ -463,7 +470,7 @@ TEST_CASE("unknown keys are errors at every level", "[config_loader]") {
         j["groups"][0]["resources"][0]["param"] = json::object();
         require_single_error(
             j, "groups[0].resources[0].param",
-            {"unknown key (known: agent, monitor_interval_ms, monitor_timeout_ms, name, "
+            {"unknown key (known: agent, max_failures, monitor_interval_ms, monitor_timeout_ms, name, "
              "params, start_timeout_ms, stop_timeout_ms)"});
     }
     SECTION("a key that needs quoting is shown escaped") {
