@@ -105,6 +105,14 @@ std::optional<std::string> DaemonShell::start() {
 
     if (auto error = control_.listen(options_.socket_path)) return error;
 
+    // Before claiming anything: what runs here already (design §8, start-up probe).
+    logger("main")->info("probing every resource before joining");
+    actions_.probe([this](std::vector<bool> found) { begin(std::move(found)); });
+    return std::nullopt;
+}
+
+void DaemonShell::begin(std::vector<bool> found) {
+    const agent::ClusterConfig& c = config_.cluster;
     agent::AgentOptions agent_options;
     // Grows across restarts as long as the wall clock does (design §2.3).
     agent_options.incarnation = static_cast<agent::Incarnation>(
@@ -114,8 +122,15 @@ std::optional<std::string> DaemonShell::start() {
     agent_options.seed = agent_options.incarnation ^ (static_cast<std::uint64_t>(self_) << 48);
     agent_options.votes = votes_;
     agent_ = std::make_unique<agent::Agent>(c, self_, auth_, agent_options, now());
-    logger("main")->info("started {} in cluster {} | incarnation={} port={} links={}", node_name(self_),
-                         c.cluster, agent_options.incarnation, port, peers_[self_].size());
+    logger("main")->info("started {} in cluster {} | incarnation={} links={}", node_name(self_), c.cluster,
+                         agent_options.incarnation, peers_[self_].size());
+    for (agent::GroupId g = 0; g < found.size(); ++g) {
+        if (!found[g]) continue;
+        logger("main")->warn("{} is running here before the cluster placed it: adopted if placed here, "
+                             "stopped otherwise",
+                             c.groups[g].name);
+        found_.push_back(Found{g, now()});
+    }
 
     tick_.init(this, [&](uv_timer_t* h) { return uv_timer_init(loop_, h); });
     const auto tick_ms = static_cast<std::uint64_t>(agent::to_ms(c.timing.tick));
@@ -125,7 +140,35 @@ std::optional<std::string> DaemonShell::start() {
                    },
                    tick_ms, tick_ms);
     feed(agent::in::Tick{});
-    return std::nullopt;
+}
+
+void DaemonShell::settle_found(agent::GroupId g, const agent::GroupView& view) {
+    const std::string& name = config_.cluster.groups[g].name;
+    auto it = std::find_if(found_.begin(), found_.end(), [&](const Found& f) { return f.group == g; });
+    if (it == found_.end()) return;
+    if (view.role != agent::Role::standby) {
+        // Claimed here: its start is idempotent (resources/CONTRACT.md), so what
+        // runs keeps running.
+        logger("main")->info("adopting {}: the cluster placed it here | term={}", name, view.term);
+        found_.erase(it);
+        return;
+    }
+    const bool elsewhere = (view.holder != agent::no_node && view.holder != self_) ||
+                           (view.assigned != agent::no_node && view.assigned != self_);
+    // Unplaced for a grant hold plus a timeout: no quorum, or nowhere eligible.
+    const agent::GroupTiming timing = agent::group_timing(config_.cluster, config_.cluster.groups[g]);
+    const bool undecided = now() - it->since > timing.grant_hold + config_.cluster.timing.timeout;
+    if (!elsewhere && !undecided) return;
+    logger("main")->warn("stopping {}: it runs here but the cluster {} | holder={} assigned={}", name,
+                         elsewhere ? "places it elsewhere" : "did not place it here", node_name(view.holder),
+                         node_name(view.assigned));
+    found_.erase(it);
+    actions_.cleanup(g, [this, name](const agent::in::ScriptDone& done) {
+        if (done.status != agent::ExecStatus::done || done.exit_code != 0) {
+            logger("main")->error("could not stop {} found running at start-up | status={} exit={}", name,
+                                  agent::to_string(done.status), done.exit_code);
+        }
+    });
 }
 
 void DaemonShell::leave() {
@@ -194,6 +237,7 @@ void DaemonShell::step(const agent::Input& input) {
             actions_.watch(static_cast<agent::GroupId>(g), std::nullopt);
         }
     }
+    for (const agent::GroupView& g : groups) settle_found(g.group, g);
     for (std::size_t g = 0; g < groups.size() && g < last_groups_.size(); ++g) {
         const agent::NodeId before = last_groups_[g].holder;
         if (before != agent::no_node && before != self_ && groups[g].holder == agent::no_node &&
@@ -389,6 +433,10 @@ void DaemonShell::handle_request(const nlohmann::json& request, ControlServer::R
     auto text = [&](const char* key) -> std::string {
         return request.contains(key) && request[key].is_string() ? request[key].get<std::string>() : "";
     };
+    if (!agent_) {
+        respond({{"ok", false}, {"error", "the daemon is starting: probing its resources"}});
+        return;
+    }
     if (command == "status" || command == "nodes" || command == "groups") {
         respond({{"ok", true}, {"data", status()}});
         return;

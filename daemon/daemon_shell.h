@@ -37,6 +37,13 @@ public:
     virtual void on_failed(std::function<void(const agent::in::GroupFailed&)>) {}
     // Per resource of the group, in config order (empty: not tracked).
     virtual std::vector<std::int64_t> fail_counts(agent::GroupId) const { return {}; }
+
+    // The start-up probe: `monitor` of every resource; done(found) from the loop,
+    // found[g] when any resource of group g is not cleanly stopped.
+    using Probed = std::function<void(std::vector<bool> found)>;
+    virtual void probe(Probed done) = 0;
+    // Stops a group the core does not run here (found running at start-up).
+    virtual void cleanup(agent::GroupId group, Done done) = 0;
 };
 
 // The supervisor as the shell sees it (daemon/supervisor_link.h).
@@ -64,7 +71,8 @@ public:
     DaemonShell(const DaemonShell&) = delete;
     DaemonShell& operator=(const DaemonShell&) = delete;
 
-    // Binds the sockets, loads the persisted votes, starts the core and the timer.
+    // Binds the sockets, loads the persisted votes, probes every resource, then
+    // starts the core and the timer (from the loop, once the probe is done).
     std::optional<std::string> start();
     // Graceful leave (SIGTERM): release every group, announce it, then on_left.
     void leave();
@@ -80,6 +88,8 @@ public:
 
 private:
     agent::Instant now() const;
+    void begin(std::vector<bool> found);
+    void settle_found(agent::GroupId g, const agent::GroupView& view);
     void feed(const agent::Input& input);
     void step(const agent::Input& input);
     void execute(std::vector<agent::Output> outputs);
@@ -112,6 +122,13 @@ private:
     std::vector<std::optional<agent::NodeId>> lost_from_;
     nlohmann::json last_failover_;
     std::function<void()> on_left_;
+    // Groups found running at start-up and not yet settled: adopted when the
+    // cluster places them here, stopped otherwise (docs/design.md §8).
+    struct Found {
+        agent::GroupId group;
+        agent::Instant since;
+    };
+    std::vector<Found> found_;
     bool left_ = false;
 
     static constexpr std::size_t max_events = 1000;

@@ -12,6 +12,7 @@ ScriptGroupActions::ScriptGroupActions(uv_loop_t* loop, const DaemonConfig& conf
         // SIGKILL of the whole process group.
         options.kill_grace = config.cluster.groups[g].stop_timeout / 4;
         kill_grace_.push_back(options.kill_grace);
+        stop_timeout_.push_back(config.cluster.groups[g].stop_timeout);
         resources::GroupInfo info{config.cluster.groups[g].name, config.cluster.nodes[self].name,
                                   config.resources[g]};
         executors_.push_back(std::make_unique<resources::GroupExecutor>(runner_, std::move(info), options));
@@ -51,6 +52,42 @@ void ScriptGroupActions::on_failed(std::function<void(const agent::in::GroupFail
 
 std::vector<std::int64_t> ScriptGroupActions::fail_counts(agent::GroupId group) const {
     return group < monitors_.size() ? monitors_[group]->fail_counts() : std::vector<std::int64_t>{};
+}
+
+void ScriptGroupActions::probe(Probed done) {
+    struct Pending {
+        std::vector<bool> found;
+        std::size_t left = 0;
+        Probed done;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->found.assign(executors_.size(), false);
+    pending->done = std::move(done);
+    for (const auto& e : executors_) pending->left += e->info().resources.size();
+    if (pending->left == 0) {
+        runner_.defer([pending] { pending->done(pending->found); });
+        return;
+    }
+    for (std::size_t g = 0; g < executors_.size(); ++g) {
+        for (const resources::ResourceConfig& r : executors_[g]->info().resources) {
+            executors_[g]->monitor(r.name, resources::MonitorRequest{0, resources::Role::standby, "probe"},
+                                   [pending, g](resources::MonitorResult result) {
+                                       if (result.state != resources::ResourceState::stopped) {
+                                           pending->found[g] = true;
+                                       }
+                                       if (--pending->left == 0) pending->done(pending->found);
+                                   });
+        }
+    }
+}
+
+void ScriptGroupActions::cleanup(agent::GroupId group, Done done) {
+    if (group >= executors_.size()) return;
+    resources::GroupAction action{next_local_op(), agent::ScriptAction::stop, 0, "not_primary_here",
+                                  stop_timeout_[group]};
+    executors_[group]->run(std::move(action), [done = std::move(done)](resources::GroupResult result) {
+        done(result.script_done());
+    });
 }
 
 void ScriptGroupActions::cancel(std::uint64_t op) {

@@ -21,6 +21,8 @@ public:
     void watch(agent::GroupId group, std::optional<agent::Term> term) override;
     void on_failed(std::function<void(const agent::in::GroupFailed&)> failed) override;
     std::vector<std::int64_t> fail_counts(agent::GroupId group) const override;
+    void probe(Probed done) override;
+    void cleanup(agent::GroupId group, Done done) override;
 
 private:
     resources::ProcessRunner runner_;
@@ -28,6 +30,7 @@ private:
     std::vector<std::unique_ptr<GroupMonitor>> monitors_;  // per group; after executors_: destroyed first
     std::map<std::uint64_t, agent::GroupId> ops_;
     std::vector<std::chrono::nanoseconds> kill_grace_;  // per group
+    std::vector<agent::Duration> stop_timeout_;         // per group
 };
 
 }  // namespace hacluster::daemon

@@ -8,16 +8,10 @@
 
 namespace hacluster::daemon {
 
-namespace {
-
-// Restarts in place are the daemon's own actions, not the core's: their ids come
-// from a range the core's op counter never reaches.
 std::uint64_t next_local_op() {
     static std::uint64_t next = std::uint64_t{1} << 62;
     return next++;
 }
-
-}  // namespace
 
 GroupMonitor::GroupMonitor(uv_loop_t* loop, resources::GroupExecutor& executor, agent::GroupId group,
                            const agent::GroupConfig& config, std::vector<resources::ResourceConfig> resources)

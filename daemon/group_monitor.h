@@ -26,6 +26,10 @@
 
 namespace hacluster::daemon {
 
+// Ids for the daemon's own actions (restarts in place, start-up cleanups): from a
+// range the core's op counter never reaches.
+std::uint64_t next_local_op();
+
 class GroupMonitor {
 public:
     using Failed = std::function<void(const agent::in::GroupFailed&)>;

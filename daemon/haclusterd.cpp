@@ -188,6 +188,7 @@ int main(int argc, char** argv) {
             uv_stop(&loop);
         });
         uv_run(&loop, UV_RUN_DEFAULT);
+        supervisor->detach();
     }
     // Handles were closed by their owners above; let their close callbacks run.
     uv_run(&loop, UV_RUN_DEFAULT);

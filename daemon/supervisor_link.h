@@ -38,6 +38,8 @@ public:
     // Watches the report pipe: on_report when reports wait (feed them), on_lost
     // once when the supervisor is gone (nothing guards this node any more).
     void attach(uv_loop_t* loop, std::function<void()> on_report, std::function<void()> on_lost);
+    // Stops watching (before the loop is closed); the pipes stay open.
+    void detach() { poll_.reset(); }
 
     void guard(const agent::out::Guard& guard) override;
     void alive() override;

@@ -151,6 +151,53 @@ test_monitor_failures() {
   check "exactly one node holds the VIP" one_holder
 }
 
+# primary_of ASKED: the group's primary in ASKED's status ("" when none).
+primary_of() {
+  ha_ctl "$1" --json status 2>/dev/null | python3 -c '
+import json, sys
+g = next(g for g in json.load(sys.stdin)["groups"] if g["name"] == "web")
+print(g["primary"] or "")' 2>/dev/null
+}
+
+# Stops NODE's daemon gracefully and waits for it to exit.
+stop_daemon() {
+  kill -TERM "$(ha_pid "$1")"
+  ha_wait "! kill -0 $(ha_pid "$1") 2>/dev/null" 5
+}
+
+# Samples every 20 ms for SECONDS; fails the moment NODE lacks the VIP.
+always_has_vip() {
+  local node=$1 end=$(( $(date +%s%N) + $2 * 1000000000 ))
+  while [ "$(date +%s%N)" -lt "$end" ]; do
+    has_vip "$node" || { echo "$node lost the VIP at $(date +%T.%N)"; return 1; }
+    sleep 0.02
+  done
+}
+
+test_startup_probe() {
+  fresh_cluster probe
+  local holder other; holder=$(ha_vip_holders)
+  other=n3
+  [ "$holder" = n3 ] && other=n2
+  stop_daemon "$other"
+  # Someone started the resource by hand on a standby while its daemon was down.
+  ip -n "$(ha_ns "$other")" addr add "$HA_VIP/24" dev eth0
+  ha_start "$other"
+  check "the restarted $other stops the VIP the cluster runs on $holder" ha_wait "lacks_vip $other" 5
+  check "and $holder kept it: no failover" always_has_vip "$holder" 1
+  check "exactly one node holds the VIP" one_holder
+
+  # Cold start: no daemon anywhere, the VIP up on n1 (the first in priority).
+  local i
+  for i in 1 2 3; do stop_daemon "n$i"; done
+  ip -n "$(ha_ns n1)" addr add "$HA_VIP/24" dev eth0 2>/dev/null
+  for i in 1 2 3; do ha_start "n$i"; done
+  check "n1 adopts the VIP it already holds: it never goes down while the cluster starts" \
+    always_has_vip n1 3
+  check "status names n1 primary" ha_wait '[ "$(primary_of n2)" = n1 ]' 5
+  check "exactly one node holds the VIP" one_holder
+}
+
 test_switchover_and_standby() {
   fresh_cluster ops
   local old target out
@@ -175,7 +222,7 @@ test_switchover_and_standby() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill sigstop graceful_stop monitor_failures switchover_and_standby)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill sigstop graceful_stop monitor_failures startup_probe switchover_and_standby)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"
