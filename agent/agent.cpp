@@ -99,6 +99,17 @@ Agent::State::State(const ClusterConfig& cfg, NodeId self_id, const wire::Authen
         grants[vote.group].max_term_holder = vote.holder < config.nodes.size() ? vote.holder : no_node;
         term = std::max(term, vote.term);
     }
+    for (const ResumedGroup& r : options.resume) {
+        if (r.group >= groups.size()) continue;
+        GroupState& gs = groups[r.group];
+        gs.role = Role::primary;
+        gs.term = r.term;
+        gs.resumed_lease_end = r.stop_at + timing[r.group].stop_lead;
+        gs.guard_sent = r.stop_at;  // the supervisor guards it already
+        term = std::max(term, r.term);
+        transition(out::TransitionKind::started, r.group, self, r.term, "resumed");
+        urgent = true;
+    }
     // Request ids must not repeat across restarts: peers remember answers by id.
     next_request_id = static_cast<std::uint32_t>(prng.next() | 1);
     seen_since_start.insert(self);
@@ -204,6 +215,15 @@ void Agent::State::update_lease(GroupId g) {
         }
     }
     gs.lease_end = anchor ? std::optional<Instant>(*anchor + timing[g].lease) : std::nullopt;
+    if (gs.resumed_lease_end) {
+        // Renewals for this process or for the previous one extend the same votes
+        // (same holder, same term): the later of the two ends holds.
+        if (gs.lease_end && *gs.lease_end >= *gs.resumed_lease_end) {
+            gs.resumed_lease_end.reset();
+        } else {
+            gs.lease_end = gs.resumed_lease_end;
+        }
+    }
 
     const bool lease_ok = gs.lease_end && now < *gs.lease_end - timing[g].stop_lead;
     if ((gs.role == Role::starting || gs.role == Role::primary) && !lease_ok) {
@@ -326,6 +346,7 @@ void Agent::State::become_standby(GroupId g, const std::string& reason) {
     }
     gs.role = Role::standby;
     gs.lease_end.reset();
+    gs.resumed_lease_end.reset();
     gs.retry_stop_at.reset();
     gs.supervisor_stopping = false;
     std::fill(gs.anchors.begin(), gs.anchors.end(), std::nullopt);

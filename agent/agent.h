@@ -29,6 +29,17 @@ struct PersistedVote {
     friend bool operator==(const PersistedVote&, const PersistedVote&) = default;
 };
 
+// A group this node ran as primary in its previous process, handed over by the
+// supervisor that guarded it (docs/design.md §8): the term it ran under and the
+// stop_at of its last guard. The new core takes it up as primary with a lease
+// that ends where the old one did (stop_at + stop lead), until the granters
+// renew it; the resources never stop.
+struct ResumedGroup {
+    GroupId group = 0;
+    Term term = 0;
+    Instant stop_at{};
+};
+
 struct AgentOptions {
     // Must grow across restarts of the same node (the daemon uses wall-clock
     // microseconds at start-up): peers reject packets of older incarnations.
@@ -36,6 +47,7 @@ struct AgentOptions {
     std::uint64_t seed = 1;  // the core's own PRNG (request ids, jitter)
     Safety safety = Safety::normal;
     std::vector<PersistedVote> votes;  // as stored by earlier runs of this node
+    std::vector<ResumedGroup> resume;  // from the previous process's supervisor
 };
 
 enum class Role : std::uint8_t { standby, claiming, starting, primary, stopping, stop_failed };

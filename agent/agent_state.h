@@ -59,6 +59,9 @@ struct GroupState {
     // granting us this term (design §4.2).
     std::vector<std::optional<Instant>> anchors;
     std::optional<Instant> lease_end;
+    // Resumed from the previous process (AgentOptions::resume): the lease end it
+    // had, a floor under lease_end until the granters renewed past it.
+    std::optional<Instant> resumed_lease_end;
     std::optional<Instant> guard_sent;     // stop_at last given to the supervisor; none: unguarded
     std::optional<Instant> released_until;  // keep announcing `released` until then
     Term released_term = 0;

@@ -144,6 +144,37 @@ TEST_CASE("failover: daemon killed; the supervisor stops the group", "[scenario]
     require_safe(sim);
 }
 
+TEST_CASE("failover: daemon killed and restarted within its lease takes its groups over, no failover",
+          "[scenario]") {
+    SimCluster sim(three_nodes(12));
+    const NodeId old = settle(sim, "web");
+    const agent::Term term = sim.view(old)->groups.at(sim.group_id("web")).term;
+    sim.kill_daemon(old);
+    sim.run_for(100ms);
+    sim.restart(old);
+    // Through the restart and long after: the same node, the same term, never down.
+    for (int i = 0; i < 30; ++i) {
+        sim.run_for(100ms);
+        SIM_CHECK(sim, sim.running_nodes("web") == std::vector<NodeId>{old});
+    }
+    SIM_CHECK(sim, sim.primary_of("web") == old);
+    SIM_CHECK(sim, sim.view(old)->groups.at(sim.group_id("web")).term == term);
+    require_safe(sim);
+}
+
+TEST_CASE("failover: daemon killed and restarted after its stop_at: stopped, failed over, back as standby",
+          "[scenario]") {
+    SimCluster sim(three_nodes(13));
+    const NodeId old = settle(sim, "web");
+    sim.kill_daemon(old);
+    time_to_new_primary(sim, "web", old);
+    sim.restart(old);
+    sim.run_for(3s);
+    SIM_CHECK(sim, sim.running_nodes("web").size() == 1);
+    SIM_CHECK(sim, sim.primary_of("web") != old);
+    require_safe(sim);
+}
+
 TEST_CASE("failover: coordinator crash during a promotion", "[scenario]") {
     // web prefers n2 then n3; n1, the lowest-numbered node, coordinates.
     SimOptions o = three_nodes(11);

@@ -208,8 +208,12 @@ void SimCluster::boot(NodeId n) {
     Node& node = nodes_[n];
     node.rejoin_after_leave = false;
     node.incarnation += 1 + node_prng_.below(1000);  // strictly larger, like wall-clock µs
-    const agent::AgentOptions agent_options{node.incarnation, node_prng_.next(), options_.safety,
-                                            node.disk_votes};
+    agent::AgentOptions agent_options{node.incarnation, node_prng_.next(), options_.safety, node.disk_votes, {}};
+    // The previous daemon's supervisor hands over what it still guards (none of
+    // its stops is running: restart() waited for those).
+    for (GroupId g = 0; g < node.guards.size(); ++g) {
+        if (node.guards[g]) agent_options.resume.push_back({g, node.guard_terms[g], *node.guards[g]});
+    }
     node.agent = std::make_unique<agent::Agent>(config_, n, auth_, agent_options,
                                                 node.clock.local(now_));
     node.status = NodeStatus::up;
@@ -523,7 +527,8 @@ void SimCluster::supervisor_stop(NodeId n, GroupId g) {
 
 void SimCluster::on_supervisor_check(NodeId n, GroupId g, std::uint32_t pause_gen) {
     Node& node = nodes_[n];
-    if (node.status != NodeStatus::paused || node.pause_gen != pause_gen || !node.guards[g]) return;
+    // Paused, or gone and not yet followed by a new daemon that took the guard over.
+    if (node.status == NodeStatus::up || node.pause_gen != pause_gen || !node.guards[g]) return;
     const Instant stop_at = *node.guards[g];
     if (node.clock.local(now_) >= stop_at) {
         supervisor_stop(n, g);
@@ -565,9 +570,12 @@ void SimCluster::daemon_exit(NodeId n, NodeStatus becomes) {
     node.agent.reset();
     node.status = becomes;
     end_daemon_state(node);
-    // The supervisor sees its daemon exit and stops what the daemon held.
+    // The supervisor sees its daemon exit and stops what the daemon held when its
+    // stop_at comes, unless a new daemon took it over first (boot()).
     for (GroupId g = 0; g < node.guards.size(); ++g) {
-        if (node.guards[g]) supervisor_stop(n, g);
+        if (!node.guards[g]) continue;
+        schedule(node.clock.when_reads(now_, *node.guards[g]), EventKind::supervisor_check, n, g,
+                 node.pause_gen);
     }
 }
 

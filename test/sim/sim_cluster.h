@@ -148,7 +148,9 @@ public:
     // comes up only once the supervisor has finished stopping what the old one
     // held (peers take a new incarnation as proof that its groups are down).
     void restart(NodeId node);
-    void kill_daemon(NodeId node);  // the supervisor stops the guarded groups at once
+    // The supervisor stops the guarded groups at their stop_at, unless restart()
+    // comes first: the new daemon then takes them over (AgentOptions::resume).
+    void kill_daemon(NodeId node);
     void pause(NodeId node, Duration duration);
     void pause(NodeId node);  // until resume()
     void resume(NodeId node);
