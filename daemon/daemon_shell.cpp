@@ -121,6 +121,11 @@ void DaemonShell::begin(std::vector<bool> found) {
             .count());
     agent_options.seed = agent_options.incarnation ^ (static_cast<std::uint64_t>(self_) << 48);
     agent_options.votes = votes_;
+    agent_options.resume = options_.resume;
+    for (const agent::ResumedGroup& r : options_.resume) {
+        logger("main")->info("taking over {} from the previous daemon | term={} stop_in_ms={}",
+                             c.groups[r.group].name, r.term, agent::to_ms(r.stop_at - now()));
+    }
     agent_ = std::make_unique<agent::Agent>(c, self_, auth_, agent_options, now());
     logger("main")->info("started {} in cluster {} | incarnation={} links={}", node_name(self_), c.cluster,
                          agent_options.incarnation, peers_[self_].size());

@@ -61,6 +61,7 @@ struct ShellOptions {
     std::filesystem::path state_dir = "/var/lib/hacluster";
     std::uint16_t port_override = 0;  // tests: 0 keeps the config's port
     Supervision* supervision = nullptr;  // null: unsupervised (tests of the shell alone)
+    std::vector<agent::ResumedGroup> resume;  // taken over from a previous daemon (daemon/handover.h)
 };
 
 class DaemonShell {

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "daemon/config_loader.h"
 #include "daemon/daemon_shell.h"
 #include "daemon/group_actions.h"
+#include "daemon/handover.h"
 #include "daemon/node_files.h"
 #include "daemon/supervisor_link.h"
 #include "resources/uv_handle.h"
@@ -128,19 +130,40 @@ int main(int argc, char** argv) {
     std::uint64_t bound_ms = 2000;
     for (const auto& g : config.cluster.groups) bound_ms += agent::to_ms(g.stop_timeout);
 
-    auto lock = lock_state_dir(state_dir, std::chrono::milliseconds(bound_ms * 2));
-    if (auto* error = std::get_if<std::string>(&lock)) {
-        spdlog::critical("{}", *error);
-        return exit_start;
+    // The previous daemon of this state dir may have died with groups still
+    // running here: its supervisor hands them over, with the state-dir lock.
+    // Otherwise wait for the lock (its supervisor may still be stopping them).
+    std::optional<Handover> handover = request_handover(state_dir);
+    int lock_fd = -1;
+    if (handover) {
+        lock_fd = handover->lock_fd;
+    } else {
+        auto lock = lock_state_dir(state_dir, std::chrono::milliseconds(bound_ms * 2));
+        if (auto* error = std::get_if<std::string>(&lock)) {
+            spdlog::critical("{}", *error);
+            return exit_start;
+        }
+        lock_fd = std::get<int>(lock);
     }
     std::signal(SIGPIPE, SIG_IGN);  // a peer that hangs up is an error value, not a death
     // Forked before any loop or thread exists; the child never comes back here.
-    auto spawned = SupervisorLink::spawn(config, std::get<agent::NodeId>(self), argc, argv);
+    auto spawned = SupervisorLink::spawn(config, std::get<agent::NodeId>(self), lock_fd,
+                                         (std::filesystem::path(state_dir) / handover_socket_name).string(), argc,
+                                         argv);
     if (auto* error = std::get_if<std::string>(&spawned)) {
         spdlog::critical("{}", *error);
         return exit_start;
     }
     std::unique_ptr<SupervisorLink> supervisor = std::move(std::get<std::unique_ptr<SupervisorLink>>(spawned));
+    std::vector<agent::ResumedGroup> resume;
+    if (handover) {
+        // Our supervisor guards them before the old one lets go.
+        for (const agent::ResumedGroup& r : handover->groups) {
+            supervisor->guard(agent::out::Guard{r.group, r.term, r.stop_at});
+        }
+        resume = handover->groups;
+        finish_handover(*handover);
+    }
 
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -148,7 +171,7 @@ int main(int argc, char** argv) {
     {
         ScriptGroupActions actions(&loop, config, std::get<agent::NodeId>(self));
         DaemonShell shell(&loop, config, std::get<agent::NodeId>(self), *auth, actions,
-                          ShellOptions{socket_path, state_dir, 0, supervisor.get()});
+                          ShellOptions{socket_path, state_dir, 0, supervisor.get(), resume});
         if (auto error = shell.start()) {
             spdlog::critical("{}", *error);
             uv_loop_close(&loop);

@@ -1,11 +1,14 @@
 #include "daemon/supervisor.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -40,6 +43,7 @@ public:
     }
 
     bool start() {
+        if (!setup_.handover_path.empty()) listen_for_successor();
         if (pipe_.init(this, [&](uv_pipe_t* h) { return uv_pipe_init(loop_, h, 0); }) != 0 ||
             uv_pipe_open(pipe_.get(), setup_.guard_fd) != 0) {
             log()->critical("cannot read the daemon's pipe");
@@ -126,6 +130,12 @@ private:
             arm(id, *g.stop_at);
             return;
         }
+        if (gone_) {
+            log()->warn("the daemon is gone and nobody took over {}: stopping it at its stop_at | term={}",
+                        name(id), g.term);
+            begin_stop(id);
+            return;
+        }
         const std::uint64_t beat = setup_.beat->load(std::memory_order_relaxed);
         const auto limit = static_cast<std::uint64_t>(setup_.silence_limit.count());
         if (t - std::min(beat, t) > limit) {
@@ -139,6 +149,8 @@ private:
         arm(id, beat + limit + 1);
     }
 
+    // The groups stay up until their stop_at: a restarted daemon may take them over
+    // before (no failover); if none does, the timers stop them.
     void daemon_gone() {
         if (gone_) return;
         gone_ = true;
@@ -146,10 +158,102 @@ private:
         for (agent::GroupId id = 0; id < groups_.size(); ++id) {
             Group& g = *groups_[id];
             if (g.stop_at && !g.stopping) {
-                log()->warn("the daemon is gone while {} runs here: stopping it | term={}", name(id), g.term);
-                begin_stop(id);
+                log()->warn("the daemon is gone while {} runs here: stopping it at its stop_at unless a new "
+                            "daemon takes it over | term={} in_ms={}",
+                            name(id), g.term, (*g.stop_at - std::min(*g.stop_at, now())) / 1'000'000);
+                arm(id, *g.stop_at);
             }
         }
+        maybe_exit();
+    }
+
+    void listen_for_successor() {
+        std::error_code ec;
+        std::filesystem::remove(setup_.handover_path, ec);  // a predecessor's, or stale
+        if (server_.init(this, [&](uv_pipe_t* h) { return uv_pipe_init(loop_, h, 0); }) != 0 ||
+            uv_pipe_bind(server_.get(), setup_.handover_path.c_str()) != 0 ||
+            uv_listen(reinterpret_cast<uv_stream_t*>(server_.get()), 4,
+                      [](uv_stream_t* s, int status) noexcept {
+                          auto* self = static_cast<Supervisor*>(s->data);
+                          if (self != nullptr && status == 0) self->on_successor();
+                      }) != 0) {
+            log()->warn("no handover socket: a restarted daemon cannot take this node's groups over | path={}",
+                        setup_.handover_path);
+            server_.reset();
+        }
+    }
+
+    void on_successor() {
+        resources::UvHandle<uv_pipe_t> client;
+        if (client.init(this, [&](uv_pipe_t* h) { return uv_pipe_init(loop_, h, 0); }) != 0) return;
+        if (uv_accept(reinterpret_cast<uv_stream_t*>(server_.get()),
+                      reinterpret_cast<uv_stream_t*>(client.get())) != 0) {
+            return;
+        }
+        uv_os_fd_t fd = -1;
+        uv_fileno(client.raw(), &fd);
+        const bool busy = std::any_of(groups_.begin(), groups_.end(), [](const auto& g) { return g->stopping; });
+        if (!gone_ || busy || setup_.lock_fd < 0) {
+            // A live daemon's groups are not for the taking; a stop of ours must
+            // end before anyone joins (the lock waits for it).
+            const char* answer = !gone_ ? "alive\n" : "busy\n";
+            (void)::send(fd, answer, std::strlen(answer), MSG_NOSIGNAL);
+            return;  // closes the client
+        }
+        std::string offer;
+        for (const auto& g : groups_) {
+            if (g->stop_at) {
+                offer += encode_guard(agent::out::Guard{g->id, g->term,
+                                                        agent::Instant(agent::Duration(*g->stop_at))});
+            }
+        }
+        offer += "end\n";
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        iovec iov{offer.data(), offer.size()};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &setup_.lock_fd, sizeof(int));
+        if (::sendmsg(fd, &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(offer.size())) {
+            log()->warn("could not offer the groups to a new daemon | error={}", std::strerror(errno));
+            return;
+        }
+        log()->info("offered this node's groups to a new daemon");
+        successor_ = std::move(client);
+        successor_lines_ = LineSplitter{};
+        uv_read_start(reinterpret_cast<uv_stream_t*>(successor_.get()),
+                      [](uv_handle_t*, size_t, uv_buf_t* buf) {
+                          static char storage[256];
+                          *buf = uv_buf_init(storage, sizeof storage);
+                      },
+                      [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcept {
+                          auto* self = static_cast<Supervisor*>(s->data);
+                          if (self == nullptr) return;
+                          if (n < 0) {
+                              self->successor_.reset();  // gone without taking: ours still
+                              return;
+                          }
+                          for (const std::string& line :
+                               self->successor_lines_.append({buf->base, static_cast<std::size_t>(n)})) {
+                              if (line == "taken") self->handed_over();
+                          }
+                      });
+    }
+
+    void handed_over() {
+        for (const auto& g : groups_) {
+            if (g->stopping) continue;
+            if (g->stop_at) log()->info("handed {} over to the new daemon | term={}", name(g->id), g->term);
+            g->stop_at.reset();
+            uv_timer_stop(g->timer.get());
+        }
+        successor_.reset();
         maybe_exit();
     }
 
@@ -214,9 +318,14 @@ private:
         }
     }
 
+    // Once the daemon is gone: when nothing is guarded (stopped, handed over) or
+    // being stopped any more.
     void maybe_exit() {
         if (!gone_) return;
-        if (std::any_of(groups_.begin(), groups_.end(), [](const auto& g) { return g->stopping; })) return;
+        if (std::any_of(groups_.begin(), groups_.end(),
+                        [](const auto& g) { return g->stopping || g->stop_at.has_value(); })) {
+            return;
+        }
         uv_stop(loop_);
     }
 
@@ -228,6 +337,9 @@ private:
     std::vector<std::unique_ptr<Group>> groups_;  // stable addresses: timers point at them
     resources::UvHandle<uv_pipe_t> pipe_;
     LineSplitter lines_;
+    resources::UvHandle<uv_pipe_t> server_;     // handover.sock
+    resources::UvHandle<uv_pipe_t> successor_;  // a new daemon considering our offer
+    LineSplitter successor_lines_;
     std::uint64_t next_op_ = 1;
     bool gone_ = false;
 };

@@ -4,10 +4,12 @@
 // which groups run here and until when they may run (out::Guard), and stops a
 // group itself when
 //
-// - the daemon is gone (its pipe closed: killed, crashed, exited): at once, for
-//   every group still guarded; or
-// - the guard's stop_at has come and the daemon showed no sign of life for longer
-//   than the silence limit (frozen: SIGSTOP, a hang, a machine paused under it).
+// - the guard's stop_at has come and the daemon is gone (its pipe closed: killed,
+//   crashed, exited) or showed no sign of life for longer than the silence limit
+//   (frozen: SIGSTOP, a hang, a machine paused under it).
+//
+// Until then a daemon that is gone may be followed by a new one on the same state
+// dir, which takes the groups over (daemon/handover.h): they never stop.
 //
 // A daemon that is alive stops its own groups at stop_at (design §4.3); the
 // supervisor only checks. Every stop it makes is reported ("begun", then "done"
@@ -18,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include "agent/types.h"
 #include "daemon/config_loader.h"
@@ -37,6 +40,10 @@ struct SupervisorSetup {
     // a tick of stop_at (the stop lead has that tick), so the supervisor's begins
     // no later.
     std::chrono::nanoseconds silence_limit{};
+    // The state-dir lock (daemon/node_files.h), handed to a successor with the
+    // groups (daemon/handover.h); and where the successor asks. Empty: no handover.
+    int lock_fd = -1;
+    std::string handover_path;
 };
 
 // Runs the supervisor on a loop of its own; returns the process exit code.

@@ -38,8 +38,16 @@ void set_title(int argc, char** argv, const std::string& title) {
     std::memcpy(begin, title.data(), std::min(room, title.size()));
 }
 
+struct ChildEnds {
+    int guard_fd;
+    int report_fd;
+    const std::atomic<std::uint64_t>* beat;
+    int lock_fd;
+    const std::string& handover_path;
+};
+
 [[noreturn]] void become_supervisor(const DaemonConfig& config, agent::NodeId self, int argc, char** argv,
-                                    int guard_fd, int report_fd, const std::atomic<std::uint64_t>* beat) {
+                                    const ChildEnds& ends) {
     // Its own session: a terminal's ^C or a kill of the daemon's process group
     // does not reach it; it leaves when the daemon is gone and its stops are done.
     ::setsid();
@@ -52,9 +60,11 @@ void set_title(int argc, char** argv, const std::string& title) {
     SupervisorSetup setup;
     setup.config = config;
     setup.self = self;
-    setup.guard_fd = guard_fd;
-    setup.report_fd = report_fd;
-    setup.beat = beat;
+    setup.guard_fd = ends.guard_fd;
+    setup.report_fd = ends.report_fd;
+    setup.beat = ends.beat;
+    setup.lock_fd = ends.lock_fd;
+    setup.handover_path = ends.handover_path;
     setup.silence_limit = config.cluster.timing.tick + std::chrono::milliseconds(1);
     const int rc = run_supervisor(setup);
     spdlog::default_logger()->flush();
@@ -64,9 +74,9 @@ void set_title(int argc, char** argv, const std::string& title) {
 
 }  // namespace
 
-std::variant<std::unique_ptr<SupervisorLink>, std::string> SupervisorLink::spawn(const DaemonConfig& config,
-                                                                                agent::NodeId self, int argc,
-                                                                                char** argv) {
+std::variant<std::unique_ptr<SupervisorLink>, std::string> SupervisorLink::spawn(
+    const DaemonConfig& config, agent::NodeId self, int lock_fd, const std::string& handover_path, int argc,
+    char** argv) {
     int guards[2];
     int reports[2];
     if (::pipe2(guards, O_CLOEXEC) != 0) return std::string("supervisor: pipe: ") + std::strerror(errno);
@@ -92,7 +102,7 @@ std::variant<std::unique_ptr<SupervisorLink>, std::string> SupervisorLink::spawn
     if (pid == 0) {
         ::close(guards[1]);
         ::close(reports[0]);
-        become_supervisor(config, self, argc, argv, guards[0], reports[1], beat);
+        become_supervisor(config, self, argc, argv, ChildEnds{guards[0], reports[1], beat, lock_fd, handover_path});
     }
     ::close(guards[0]);
     ::close(reports[1]);

@@ -26,9 +26,12 @@ public:
     // child this never returns: it runs the supervisor and exits. argv is
     // rewritten there so that ps and pkill -f tell the two processes apart
     // ("hacluster-supervisor [NODE]").
+    // lock_fd: the state-dir lock, kept by the supervisor (and handed to a
+    // successor, with handover_path where it asks: daemon/handover.h).
     static std::variant<std::unique_ptr<SupervisorLink>, std::string> spawn(const DaemonConfig& config,
-                                                                           agent::NodeId self, int argc,
-                                                                           char** argv);
+                                                                           agent::NodeId self, int lock_fd,
+                                                                           const std::string& handover_path,
+                                                                           int argc, char** argv);
     // Closes the pipes: the supervisor sees the daemon gone, stops what is still
     // guarded, and exits.
     ~SupervisorLink() override;

@@ -2,6 +2,7 @@
 // process running a real stop script: this test plays the daemon at the other end
 // of the pipes.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/handover.h"
 #include "daemon/supervisor.h"
 #include "daemon/supervisor_protocol.h"
 #include "test/daemon/test_support.h"
@@ -91,6 +93,8 @@ public:
         resource.agent = script.string();
         config.resources = {{resource}};
 
+        lock_fd_ = ::open((dir.path / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        REQUIRE(::flock(lock_fd_, LOCK_EX) == 0);
         void* page = ::mmap(nullptr, sizeof(std::atomic<std::uint64_t>), PROT_READ | PROT_WRITE,
                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         REQUIRE(page != MAP_FAILED);
@@ -111,10 +115,14 @@ public:
             setup.report_fd = reports[1];
             setup.beat = beat_;
             setup.silence_limit = milliseconds(20);
+            setup.lock_fd = lock_fd_;
+            setup.handover_path = (dir.path / "handover.sock").string();
             ::_exit(run_supervisor(setup));
         }
         ::close(guards[0]);
         ::close(reports[1]);
+        // Listening for a successor is the supervisor's first act.
+        for (int i = 0; i < 500 && !std::filesystem::exists(dir.path / "handover.sock"); ++i) ::usleep(2000);
         guard_fd_ = guards[1];
         report_fd_ = reports[0];
         ::fcntl(report_fd_, F_SETFL, O_NONBLOCK);
@@ -126,7 +134,13 @@ public:
             ::waitpid(pid_, nullptr, 0);
         }
         ::close(report_fd_);
+        ::close(lock_fd_);
         ::munmap(beat_, sizeof(std::atomic<std::uint64_t>));
+    }
+    // Lets go of this process's copy: the supervisor's (or a successor's) holds on.
+    void drop_lock() {
+        ::close(lock_fd_);
+        lock_fd_ = -1;
     }
 
     void guard(agent::Term term, std::optional<milliseconds> stop_in) {
@@ -180,20 +194,62 @@ private:
     bool reaped_ = false;
     int guard_fd_ = -1;
     int report_fd_ = -1;
+    int lock_fd_ = -1;
     std::string reports_;
 };
 
 }  // namespace
 
-TEST_CASE("supervisor: the daemon gone while a group is guarded: stopped at once, then it exits",
+TEST_CASE("supervisor: the daemon gone while a group is guarded: stopped at its stop_at, then it exits",
           "[supervisor]") {
     TempDir dir;
     SupervisorProcess sup(dir);
-    sup.guard(7, milliseconds(60'000));
+    sup.guard(7, milliseconds(300));
     sup.close_guards();
+    // Up until stop_at: a new daemon could still take it over.
+    CHECK(sup.reports_for(milliseconds(200), false).empty());
     CHECK(sup.exit_code(milliseconds(5000)) == 0);
     CHECK(sup.reports_for(milliseconds(20), false) == "begun 0 7\ndone 0 7\n");
     CHECK(sup.actions() == "stop 7 supervisor\n");
+}
+
+TEST_CASE("supervisor: a new daemon takes the groups and the lock over; nothing stops", "[supervisor]") {
+    TempDir dir;
+    SupervisorProcess sup(dir);
+    sup.guard(8, milliseconds(60'000));
+    // While its daemon lives, the supervisor offers nothing.
+    CHECK_FALSE(request_handover(dir.path));
+    sup.close_guards();
+    sup.drop_lock();
+    auto handover = request_handover(dir.path);
+    REQUIRE(handover);
+    REQUIRE(handover->groups.size() == 1);
+    CHECK(handover->groups[0].group == 0);
+    CHECK(handover->groups[0].term == 8);
+    // The lock came along, still held: nobody else can take it.
+    const int other = ::open((dir.path / "lock").c_str(), O_RDWR | O_CLOEXEC);
+    CHECK(::flock(other, LOCK_EX | LOCK_NB) != 0);
+    finish_handover(*handover);
+    CHECK(sup.exit_code(milliseconds(5000)) == 0);
+    CHECK(sup.actions().empty());
+    CHECK(sup.reports_for(milliseconds(20), false).empty());
+    CHECK(::flock(other, LOCK_EX | LOCK_NB) != 0);  // held by the new owner
+    ::close(handover->lock_fd);
+    CHECK(::flock(other, LOCK_EX | LOCK_NB) == 0);
+    ::close(other);
+}
+
+TEST_CASE("supervisor: a new daemon that leaves without taking over changes nothing", "[supervisor]") {
+    TempDir dir;
+    SupervisorProcess sup(dir);
+    sup.guard(9, milliseconds(300));
+    sup.close_guards();
+    auto handover = request_handover(dir.path);
+    REQUIRE(handover);
+    ::close(handover->connection);
+    ::close(handover->lock_fd);
+    CHECK(sup.exit_code(milliseconds(5000)) == 0);
+    CHECK(sup.actions() == "stop 9 supervisor\n");
 }
 
 TEST_CASE("supervisor: a frozen daemon's group is stopped when its stop_at comes", "[supervisor]") {

@@ -110,6 +110,27 @@ test_sigkill() {
   check "and it stayed on $new" [ "$(ha_vip_holders)" = "$new" ]
 }
 
+# No failover when the primary's daemon dies and comes straight back: its
+# supervisor keeps the VIP up until the lease's stop_at and hands it to the new
+# daemon, which renews the lease under the same term.
+test_restart() {
+  fresh_cluster restart
+  local old; old=$(ha_vip_holders)
+  (always_has_vip "$old" 4 >"$HA_DIR/always.out" 2>&1; echo $? >"$HA_DIR/always.rc") &
+  local sampler=$!
+  kill -KILL "$(ha_pid "$old")"
+  ha_start "$old"
+  check "the restarted daemon on $old is up" ha_wait '[ "$(primary_of '"$old"')" = '"$old"' ]' 5
+  wait "$sampler"
+  check "$old kept the VIP through the restart: no failover ($(cat "$HA_DIR/always.out"))" \
+    [ "$(cat "$HA_DIR/always.rc")" = 0 ]
+  check "no other node took it" never_two_holders 1
+  check "the old supervisor handed over and exited" \
+    ha_wait "[ \$(pgrep -fc 'hacluster-supervisor \\[$old\\]') = 1 ]" 3
+  check "every node names $old primary" \
+    ha_wait '[ "$(primary_of n1)$(primary_of n2)$(primary_of n3)" = "'"$old$old$old"'" ]' 3
+}
+
 test_sigstop() {
   fresh_cluster stop
   local old new; old=$(ha_vip_holders)
@@ -222,7 +243,7 @@ test_switchover_and_standby() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill sigstop graceful_stop monitor_failures startup_probe switchover_and_standby)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe switchover_and_standby)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"
