@@ -3,6 +3,7 @@
 
   analyze.py trial --probe FILE --fault-ns NS --end-ns NS --old NODE \
                    --monitor NODE=FILE ... [--kind K --trial I --load L]
+                   [--removed-ns NS --removed-how TEXT]
       one JSON object (one line) for one trial, on stdout
   analyze.py summary --timing-label TEXT FILE
       min / median / max per kind and the duplicate-VIP findings for the JSON lines in FILE
@@ -11,7 +12,9 @@ Failover time = end of the first probe attempt answered by a node other than the
 holder − the fault time (BENCHMARKING.md). VIP holders come from `ip -ts monitor address`
 in every node namespace, started before the daemons, so every node starts without the VIP
 and every add and delete is seen; "duplicate" = two or more nodes' eth0 carry the VIP at
-the same moment by those timestamps.
+the same moment by those timestamps, for every kind and over the whole trial (start-up,
+fault, and after the fault was removed: --removed-ns, e.g. the link set up again or the
+frozen process SIGCONTed).
 """
 import argparse
 import datetime
@@ -104,6 +107,15 @@ def trial(a):
         new_add = next((t for t, k in monitors[new_node] if k > 0 and t > fault), None)
     overlaps = holder_overlaps(monitors, a.end_ns)
     still = [n for n, evs in monitors.items() if sum(k for _, k in evs) > 0]
+    removed = a.removed_ns
+
+    duplicates = []
+    for s, e, w in overlaps:
+        d = {"from_ms": ms(s - fault), "overlap_ms": ms(e - s), "nodes": w,
+             "open_at_end": "still at the end" in w}
+        if removed is not None:
+            d["after_removal"] = s >= removed
+        duplicates.append(d)
 
     result = {
         "kind": a.kind, "trial": a.trial, "load": a.load, "old": a.old, "new": new_node,
@@ -112,12 +124,25 @@ def trial(a):
         "old_vip_deleted_ms": ms(None if old_del is None else old_del - fault),
         "new_vip_added_ms": ms(None if new_add is None else new_add - fault),
         "vip_gap_ms": ms(new_add - old_del) if (old_del and new_add) else None,
-        "duplicates": [{"from_ms": ms(s - fault), "overlap_ms": ms(e - s), "nodes": w}
-                       for s, e, w in overlaps],
+        "duplicates": duplicates,
+        "duplicate_total_ms": ms(sum(e - s for s, e, _ in overlaps)),
         "holders_at_end": sorted(still),
         "timeline": timeline,
         "probe": probe_summary,
     }
+    if removed is not None:
+        # What happened once the fault was removed: the VIP's adds and deletes on every
+        # node, and who the client reached, until the end of the trial.
+        vip_events = sorted((t, node, "+" if k > 0 else "-")
+                            for node, evs in monitors.items() for t, k in evs if t >= removed)
+        answers = [r[3] for r in rows if r[0] >= removed]
+        result["removed"] = {
+            "how": a.removed_how,
+            "at_ms": ms(removed - fault),
+            "vip_events": [f"{sign}{node}@{ms(t - removed):+.1f}" for t, node, sign in vip_events][:20],
+            "old_answers_again": a.old in answers,
+            "probe_after": [r[3] for r in rows if r[0] >= removed][:12],
+        }
     print(json.dumps(result))
 
 
@@ -128,17 +153,28 @@ def fmt(v):
 def describe(r):
     dup = "none" if not r["duplicates"] else "; ".join(
         f"{d['overlap_ms']:.1f} ms at {d['from_ms']:+.1f} ms ({','.join(d['nodes'])})"
+        + (" after the fault was removed" if d.get("after_removal") else "")
         for d in r["duplicates"])
     fo = (f"{r['failover_ms']:.1f} ms" if r["failover_ms"] is not None
           else f"none within {r['observed_ms']:.0f} ms")
     tl = " ".join(f"{o}@{t:+.1f}" for o, t in r["timeline"][:12])
     if len(r["timeline"]) > 12:
         tl += " ..."
-    return (f"{r['kind']} #{r['trial']}: {r['old']} -> {r['new'] or '?'} failover {fo}; "
+    text = (f"{r['kind']} #{r['trial']}: {r['old']} -> {r['new'] or '?'} failover {fo}; "
             f"VIP deleted on {r['old']} {fmt(r['old_vip_deleted_ms'])} ms, added on "
             f"{r['new'] or '?'} {fmt(r['new_vip_added_ms'])} ms (gap {fmt(r['vip_gap_ms'])} ms); "
             f"duplicate VIP: {dup}; holders at end: {' '.join(r['holders_at_end']) or '-'}; "
-            f"load {r['load']}\n      probe: {tl}\n      {r['probe']}")
+            f"load {r['load']}\n      probe: {tl}")
+    rm = r.get("removed")
+    if rm:
+        text += (f"\n      fault removed ({rm['how']}) at {rm['at_ms']:+.1f} ms: VIP "
+                 f"{' '.join(rm['vip_events']) or 'unchanged'}; {r['old']} answers again: "
+                 f"{'yes' if rm['old_answers_again'] else 'no'}")
+    return text + f"\n      {r['probe']}"
+
+
+def stats(values):
+    return f"min={min(values):.1f} median={statistics.median(values):.1f} max={max(values):.1f}"
 
 
 def summary(a):
@@ -156,8 +192,7 @@ def summary(a):
         times = [r["failover_ms"] for r in rs if r["failover_ms"] is not None]
         missing = len(rs) - len(times)
         if times:
-            line = (f"{kind}: n={len(times)} min={min(times):.1f} median={statistics.median(times):.1f} "
-                    f"max={max(times):.1f} ms ({a.timing_label})")
+            line = f"{kind}: n={len(times)} {stats(times)} ms ({a.timing_label})"
         else:
             line = f"{kind}: n=0 ({a.timing_label})"
         if missing:
@@ -168,13 +203,22 @@ def summary(a):
         if not dups:
             print(f"  duplicate VIP: none ({len(rs)}/{len(rs)} trials never had the VIP on two nodes)")
         else:
-            worst = max(d["overlap_ms"] for r in dups for d in r["duplicates"])
-            open_end = sum(1 for r in dups if any("still at the end" in d["nodes"] for d in r["duplicates"]))
-            print(f"  duplicate VIP: {len(dups)}/{len(rs)} trials, longest overlap {worst:.1f} ms: " +
+            totals = [r["duplicate_total_ms"] for r in dups]
+            open_end = sum(1 for r in dups if any(d["open_at_end"] for d in r["duplicates"]))
+            after = sum(1 for r in dups if any(d.get("after_removal") for d in r["duplicates"]))
+            print(f"  duplicate VIP: {len(dups)}/{len(rs)} trials; time on two nodes per trial "
+                  f"{stats(totals)} ms: " +
                   ", ".join(f"#{r['trial']} " + "+".join(f"{d['overlap_ms']:.1f}" for d in r["duplicates"])
                             for r in dups) +
-                  (f"; in {open_end} of them two nodes still held it when the observation ended"
-                   if open_end else ""))
+                  (f"; in {open_end} of them two nodes still held it when the observation ended "
+                   "(a lower bound)" if open_end else "") +
+                  (f"; in {after} of them (also) after the fault was removed" if after else ""))
+        removed = [r["removed"] for r in rs if r.get("removed")]
+        if removed:
+            back = sum(1 for x in removed if x["old_answers_again"])
+            print(f"  after the fault was removed ({removed[0]['how']}, "
+                  f"{stats([x['at_ms'] for x in removed])} ms after the fault): the old holder "
+                  f"answered the client again in {back}/{len(removed)} trials")
         gaps = [r["vip_gap_ms"] for r in rs if r["vip_gap_ms"] is not None]
         if gaps:
             print(f"  VIP gap (new holder's add − old holder's delete): min={min(gaps):.1f} "
@@ -194,6 +238,8 @@ def main():
     t.add_argument("--kind", default="")
     t.add_argument("--trial", type=int, default=0)
     t.add_argument("--load", default="")
+    t.add_argument("--removed-ns", type=int, default=None)
+    t.add_argument("--removed-how", default="")
     s = sub.add_parser("summary")
     s.add_argument("--timing-label", default="")
     s.add_argument("file")
