@@ -5,6 +5,8 @@
                    --monitor NODE=FILE ... [--kind K --trial I --load L]
                    [--removed-ns NS --removed-how TEXT]
       one JSON object (one line) for one trial, on stdout
+  analyze.py last FILE
+      one line for the latest trial in FILE
   analyze.py summary --timing-label TEXT FILE
       min / median / max per kind and the duplicate-VIP findings for the JSON lines in FILE
 
@@ -115,6 +117,9 @@ def trial(a):
              "open_at_end": "still at the end" in w}
         if removed is not None:
             d["after_removal"] = s >= removed
+            # Began during the fault and ended once it was removed: it lasted as long
+            # as the fault did (a lower bound for a longer freeze or link cut).
+            d["until_removal"] = s < removed <= e
         duplicates.append(d)
 
     result = {
@@ -141,6 +146,7 @@ def trial(a):
             "at_ms": ms(removed - fault),
             "vip_events": [f"{sign}{node}@{ms(t - removed):+.1f}" for t, node, sign in vip_events][:20],
             "old_answers_again": a.old in answers,
+            "vip_adds": sum(1 for _t, _n, sign in vip_events if sign == "+"),
             "probe_after": [r[3] for r in rows if r[0] >= removed][:12],
         }
     print(json.dumps(result))
@@ -150,11 +156,31 @@ def fmt(v):
     return "-" if v is None else f"{v:.1f}"
 
 
+def dup_text(d):
+    text = f"{d['overlap_ms']:.1f} ms at {d['from_ms']:+.1f} ms ({','.join(d['nodes'])})"
+    if d.get("until_removal"):
+        text += " until the fault was removed"
+    return text
+
+
+def dups_brief(r, limit=3):
+    """The trial's overlaps, those after the fault was removed counted, not listed."""
+    during = [d for d in r["duplicates"] if not d.get("after_removal")]
+    after = [d for d in r["duplicates"] if d.get("after_removal")]
+    if not during and not after:
+        return "none"
+    parts = [dup_text(d) for d in during[:limit]]
+    if len(during) > limit:
+        parts.append(f"{len(during) - limit} more")
+    if after:
+        parts.append(f"{len(after)} after the fault was removed, "
+                     f"{sum(d['overlap_ms'] for d in after):.1f} ms in all, longest "
+                     f"{max(d['overlap_ms'] for d in after):.1f} ms" +
+                     (", still at the end" if any(d["open_at_end"] for d in after) else ""))
+    return "; ".join(parts)
+
+
 def describe(r):
-    dup = "none" if not r["duplicates"] else "; ".join(
-        f"{d['overlap_ms']:.1f} ms at {d['from_ms']:+.1f} ms ({','.join(d['nodes'])})"
-        + (" after the fault was removed" if d.get("after_removal") else "")
-        for d in r["duplicates"])
     fo = (f"{r['failover_ms']:.1f} ms" if r["failover_ms"] is not None
           else f"none within {r['observed_ms']:.0f} ms")
     tl = " ".join(f"{o}@{t:+.1f}" for o, t in r["timeline"][:12])
@@ -163,14 +189,28 @@ def describe(r):
     text = (f"{r['kind']} #{r['trial']}: {r['old']} -> {r['new'] or '?'} failover {fo}; "
             f"VIP deleted on {r['old']} {fmt(r['old_vip_deleted_ms'])} ms, added on "
             f"{r['new'] or '?'} {fmt(r['new_vip_added_ms'])} ms (gap {fmt(r['vip_gap_ms'])} ms); "
-            f"duplicate VIP: {dup}; holders at end: {' '.join(r['holders_at_end']) or '-'}; "
+            f"duplicate VIP: {dups_brief(r)}; holders at end: {' '.join(r['holders_at_end']) or '-'}; "
             f"load {r['load']}\n      probe: {tl}")
     rm = r.get("removed")
     if rm:
+        ev = rm["vip_events"]
         text += (f"\n      fault removed ({rm['how']}) at {rm['at_ms']:+.1f} ms: VIP "
-                 f"{' '.join(rm['vip_events']) or 'unchanged'}; {r['old']} answers again: "
+                 f"{' '.join(ev[:8]) or 'unchanged'}{' ...' if len(ev) > 8 else ''}; "
+                 f"{rm['vip_adds']} add(s); {r['old']} answers again: "
                  f"{'yes' if rm['old_answers_again'] else 'no'}")
     return text + f"\n      {r['probe']}"
+
+
+def last(a):
+    """One line for the latest trial in FILE (the benchmark prints it as it goes)."""
+    r = json.loads([line for line in open(a.file) if line.strip()][-1])
+    fo = "no failover" if r["failover_ms"] is None else f"{r['failover_ms']:.1f} ms"
+    text = f"  {r['kind']} #{r['trial']}: {r['old']} -> {r['new'] or '?'} {fo}, duplicate VIP: {dups_brief(r, 1)}"
+    rm = r.get("removed")
+    if rm:
+        text += f"; after {rm['how']}: {rm['vip_adds']} VIP add(s), {r['old']} answers again: " + \
+            ("yes" if rm["old_answers_again"] else "no")
+    print(text, flush=True)
 
 
 def stats(values):
@@ -205,20 +245,24 @@ def summary(a):
         else:
             totals = [r["duplicate_total_ms"] for r in dups]
             open_end = sum(1 for r in dups if any(d["open_at_end"] for d in r["duplicates"]))
+            until = sum(1 for r in dups if any(d.get("until_removal") for d in r["duplicates"]))
             after = sum(1 for r in dups if any(d.get("after_removal") for d in r["duplicates"]))
             print(f"  duplicate VIP: {len(dups)}/{len(rs)} trials; time on two nodes per trial "
-                  f"{stats(totals)} ms: " +
-                  ", ".join(f"#{r['trial']} " + "+".join(f"{d['overlap_ms']:.1f}" for d in r["duplicates"])
-                            for r in dups) +
-                  (f"; in {open_end} of them two nodes still held it when the observation ended "
+                  f"{stats(totals)} ms (" +
+                  ", ".join(f"#{r['trial']} {r['duplicate_total_ms']:.1f}" for r in dups) + ")" +
+                  (f"; in {open_end} two nodes still held it when the observation ended "
                    "(a lower bound)" if open_end else "") +
-                  (f"; in {after} of them (also) after the fault was removed" if after else ""))
+                  (f"; in {until} it lasted until the fault was removed" if until else "") +
+                  (f"; in {after} (also) after the fault was removed" if after else ""))
         removed = [r["removed"] for r in rs if r.get("removed")]
         if removed:
             back = sum(1 for x in removed if x["old_answers_again"])
+            flappy = sum(1 for x in removed if x["vip_adds"] > 1)
             print(f"  after the fault was removed ({removed[0]['how']}, "
-                  f"{stats([x['at_ms'] for x in removed])} ms after the fault): the old holder "
-                  f"answered the client again in {back}/{len(removed)} trials")
+                  f"{stats([x['at_ms'] for x in removed])} ms after the fault, watched 2 s): "
+                  f"the old holder answered the client again in {back}/{len(removed)} trials; "
+                  f"VIP adds per trial: {' '.join(str(x['vip_adds']) for x in removed)}" +
+                  (f" (more than one add = flapping: {flappy}/{len(removed)})" if flappy else ""))
         gaps = [r["vip_gap_ms"] for r in rs if r["vip_gap_ms"] is not None]
         if gaps:
             print(f"  VIP gap (new holder's add − old holder's delete): min={min(gaps):.1f} "
@@ -240,11 +284,13 @@ def main():
     t.add_argument("--load", default="")
     t.add_argument("--removed-ns", type=int, default=None)
     t.add_argument("--removed-how", default="")
+    la = sub.add_parser("last")
+    la.add_argument("file")
     s = sub.add_parser("summary")
     s.add_argument("--timing-label", default="")
     s.add_argument("file")
     a = p.parse_args()
-    trial(a) if a.cmd == "trial" else summary(a)
+    {"trial": trial, "last": last, "summary": summary}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 
 now_ns() { local t=${EPOCHREALTIME//[!0-9]/}; echo "${t}000"; }
 loadavg() { local a b c rest; read -r a b c rest </proc/loadavg; echo "$a $b $c"; }
+# Which product the next ha_setup is for (hac_set_timing / ka_set_timing set it).
+bench_product=haclusterd
 # Sleeps US microseconds.
 sleep_us() { sleep "$(printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000)))"; }
 
@@ -26,6 +28,7 @@ disown_harness_jobs() {
 # Sets interval_ms (the heartbeat cycle the fault phase is drawn from), timing_label,
 # timing_desc and the config's fields.
 hac_set_timing() {
+  bench_product=haclusterd
   case $1 in
     default) interval_ms=100 timeout_ms=500 tick_ms=10 margin_ms=20 ;;
     fast) interval_ms=10 timeout_ms=30 tick_ms=1 margin_ms=5 ;;
@@ -44,6 +47,7 @@ hac_set_timing() {
 # The harness's config plus what it cannot express (the lease object, the stop budget).
 # Overrides the harness's ha_write_config (ha_setup calls it).
 ha_write_config() {
+  [ "$bench_product" = haclusterd ] || return 0
   local nodes="" members="" i
   for ((i = 1; i <= HA_NODES; i++)); do
     nodes+="${nodes:+, }{\"name\": \"n$i\", \"addresses\": [\"198.18.0.$i\"]}"
@@ -66,7 +70,7 @@ JSON
 # may hold spaces and parentheses: the fields after it follow its last ")").
 proc_stat() {
   local line rest
-  IFS= read -r line <"/proc/$1/stat" 2>/dev/null || return 1
+  IFS= read -r line 2>/dev/null <"/proc/$1/stat" || return 1
   stat_comm=${line#*(}; stat_comm=${stat_comm%)*}
   rest=${line##*) }
   read -r _ stat_ppid stat_pgrp _ <<<"$rest"
@@ -108,6 +112,7 @@ KEEPALIVED=${KEEPALIVED:-$(command -v keepalived || echo /usr/sbin/keepalived)}
 # advert_int 0.01 s, its smallest, which needs VRRPv3 (VRRPv2 rounds sub-second
 # intervals to whole seconds).
 ka_set_timing() {
+  bench_product=keepalived
   case $1 in
     default) ka_advert=1 ka_version=2 interval_ms=1000 ;;
     fast) ka_advert=0.01 ka_version=3 interval_ms=10 ;;
