@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <utility>
 
 #include "agent/overloaded.h"
 #include "agent/timing.h"
@@ -144,6 +145,8 @@ void DaemonShell::begin(std::vector<bool> found) {
                        if (t->data != nullptr) static_cast<DaemonShell*>(t->data)->feed(agent::in::Tick{});
                    },
                    tick_ms, tick_ms);
+    // What the supervisor reported while the probe ran comes first.
+    supervisor_reported();
     feed(agent::in::Tick{});
 }
 
@@ -151,9 +154,9 @@ void DaemonShell::settle_found(agent::GroupId g, const agent::GroupView& view) {
     const std::string& name = config_.cluster.groups[g].name;
     auto it = std::find_if(found_.begin(), found_.end(), [&](const Found& f) { return f.group == g; });
     if (it == found_.end()) return;
-    if (view.role != agent::Role::standby) {
-        // Claimed here: its start is idempotent (resources/CONTRACT.md), so what
-        // runs keeps running.
+    if (view.role == agent::Role::starting || view.role == agent::Role::primary) {
+        // Granted here: its start is idempotent (resources/CONTRACT.md), so what
+        // runs keeps running. (A claim alone may still be abandoned.)
         logger("main")->info("adopting {}: the cluster placed it here | term={}", name, view.term);
         found_.erase(it);
         return;
@@ -208,8 +211,12 @@ void DaemonShell::reload(const std::filesystem::path& file) {
 void DaemonShell::supervisor_reported() {
     if (options_.supervision == nullptr) return;
     for (const agent::in::SupervisorStop& report : options_.supervision->take_reports()) {
-        if (agent_ && !left_) step(report);
+        early_reports_.push_back(report);
     }
+    // Before the core exists (the start-up probe) they wait: a resumed group the
+    // supervisor stopped meanwhile must reach the core before anything else.
+    if (!agent_ || left_) return;
+    for (const agent::in::SupervisorStop& report : std::exchange(early_reports_, {})) step(report);
 }
 
 void DaemonShell::feed(const agent::Input& input) {

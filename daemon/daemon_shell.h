@@ -130,6 +130,7 @@ private:
         agent::Instant since;
     };
     std::vector<Found> found_;
+    std::vector<agent::in::SupervisorStop> early_reports_;  // read before the core existed
     bool left_ = false;
 
     static constexpr std::size_t max_events = 1000;

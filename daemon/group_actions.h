@@ -22,6 +22,10 @@ public:
     void on_failed(std::function<void(const agent::in::GroupFailed&)> failed) override;
     std::vector<std::int64_t> fail_counts(agent::GroupId group) const override;
     void probe(Probed done) override;
+    // Every script's process group as it starts and ends (ProcessRunner::observe_groups).
+    void observe_groups(resources::ProcessRunner::GroupObserver observer) {
+        runner_.observe_groups(std::move(observer));
+    }
     void cleanup(agent::GroupId group, Done done) override;
 
 private:

@@ -133,7 +133,13 @@ int main(int argc, char** argv) {
     // The previous daemon of this state dir may have died with groups still
     // running here: its supervisor hands them over, with the state-dir lock.
     // Otherwise wait for the lock (its supervisor may still be stopping them).
-    std::optional<Handover> handover = request_handover(state_dir);
+    std::optional<Handover> handover = request_handover(state_dir, agent::config_hash(config.cluster));
+    if (handover && !handover->in_time(std::chrono::milliseconds(50))) {
+        // The old supervisor may be about to stop them: let it, and join after.
+        spdlog::info("not taking the groups over: their stop_at is too close");
+        decline_handover(*handover);
+        handover.reset();
+    }
     int lock_fd = -1;
     if (handover) {
         lock_fd = handover->lock_fd;
@@ -148,8 +154,8 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);  // a peer that hangs up is an error value, not a death
     // Forked before any loop or thread exists; the child never comes back here.
     auto spawned = SupervisorLink::spawn(config, std::get<agent::NodeId>(self), lock_fd,
-                                         (std::filesystem::path(state_dir) / handover_socket_name).string(), argc,
-                                         argv);
+                                         (std::filesystem::path(state_dir) / handover_socket_name).string(),
+                                         handover ? handover->connection : -1, argc, argv);
     if (auto* error = std::get_if<std::string>(&spawned)) {
         spdlog::critical("{}", *error);
         return exit_start;
@@ -161,8 +167,13 @@ int main(int argc, char** argv) {
         for (const agent::ResumedGroup& r : handover->groups) {
             supervisor->guard(agent::out::Guard{r.group, r.term, r.stop_at});
         }
-        resume = handover->groups;
-        finish_handover(*handover);
+        if (finish_handover(*handover, std::chrono::milliseconds(bound_ms * 2))) {
+            resume = handover->groups;
+        } else {
+            for (const agent::ResumedGroup& r : handover->groups) {
+                supervisor->guard(agent::out::Guard{r.group, r.term, std::nullopt});
+            }
+        }
     }
 
     uv_loop_t loop;
@@ -170,6 +181,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     {
         ScriptGroupActions actions(&loop, config, std::get<agent::NodeId>(self));
+        actions.observe_groups([&supervisor](int pgid, bool running) { supervisor->script(pgid, running); });
         DaemonShell shell(&loop, config, std::get<agent::NodeId>(self), *auth, actions,
                           ShellOptions{socket_path, state_dir, 0, supervisor.get(), resume});
         if (auto error = shell.start()) {

@@ -4,9 +4,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "daemon/supervisor_protocol.h"
 
@@ -15,7 +17,7 @@ namespace hacluster::daemon {
 namespace {
 
 // One attempt: the offer, a refusal ("alive", "busy"), or nothing.
-std::variant<Handover, std::string> ask(const std::filesystem::path& path) {
+std::variant<Handover, std::string> ask(const std::filesystem::path& path, std::uint64_t config_hash) {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return std::string(std::strerror(errno));
     sockaddr_un addr{};
@@ -36,6 +38,7 @@ std::variant<Handover, std::string> ask(const std::filesystem::path& path) {
     Handover h;
     h.connection = fd;
     LineSplitter lines;
+    bool same_config = false;
     for (int chunks = 0; chunks < 64; ++chunks) {
         char data[1024];
         alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
@@ -54,9 +57,15 @@ std::variant<Handover, std::string> ask(const std::filesystem::path& path) {
         }
         for (const std::string& line : lines.append({data, static_cast<std::size_t>(n)})) {
             if (line == "end") {
-                if (h.lock_fd >= 0) return h;
+                if (h.lock_fd >= 0 && same_config) return h;
+                if (h.lock_fd >= 0) ::close(h.lock_fd);
                 ::close(fd);
-                return std::string("the offer came without the lock");
+                return std::string(same_config ? "the offer came without the lock"
+                                               : "the previous daemon ran another config");
+            }
+            if (line.starts_with("config ")) {
+                same_config = line == "config " + std::to_string(config_hash);
+                continue;
             }
             if (line == "alive" || line == "busy") {
                 if (h.lock_fd >= 0) ::close(h.lock_fd);
@@ -75,13 +84,13 @@ std::variant<Handover, std::string> ask(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::optional<Handover> request_handover(const std::filesystem::path& state_dir) {
+std::optional<Handover> request_handover(const std::filesystem::path& state_dir, std::uint64_t config_hash) {
     const std::filesystem::path path = state_dir / handover_socket_name;
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) return std::nullopt;
     // Right after a kill the supervisor may not have seen its daemon's end yet.
     for (int attempt = 0; attempt < 10; ++attempt) {
-        auto answer = ask(path);
+        auto answer = ask(path, config_hash);
         if (auto* h = std::get_if<Handover>(&answer)) return std::move(*h);
         const std::string& why = std::get<std::string>(answer);
         if (why != "alive") {
@@ -94,15 +103,45 @@ std::optional<Handover> request_handover(const std::filesystem::path& state_dir)
     return std::nullopt;
 }
 
-void finish_handover(Handover& handover) {
-    if (handover.connection < 0) return;
-    const char taken[] = "taken\n";
-    if (::send(handover.connection, taken, sizeof taken - 1, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof taken - 1)) {
-        spdlog::warn("could not confirm the handover: the old supervisor keeps its guards | error={}",
-                     std::strerror(errno));
+bool Handover::in_time(std::chrono::milliseconds room) const {
+    const auto now = static_cast<std::int64_t>(uv_hrtime());
+    for (const agent::ResumedGroup& g : groups) {
+        if (g.stop_at.time_since_epoch().count() - now < std::chrono::nanoseconds(room).count()) return false;
     }
-    ::close(handover.connection);
+    return true;
+}
+
+void decline_handover(Handover& handover) {
+    if (handover.lock_fd >= 0) ::close(handover.lock_fd);
+    handover.lock_fd = -1;
+    if (handover.connection >= 0) ::close(handover.connection);
     handover.connection = -1;
+}
+
+bool finish_handover(Handover& handover, std::chrono::milliseconds wait) {
+    if (handover.connection < 0) return false;
+    const int fd = handover.connection;
+    handover.connection = -1;
+    const char taken[] = "taken\n";
+    if (::send(fd, taken, sizeof taken - 1, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof taken - 1)) {
+        spdlog::warn("could not confirm the handover | error={}", std::strerror(errno));
+    }
+    char answer[16] = {};
+    const ssize_t n = ::recv(fd, answer, sizeof answer - 1, 0);
+    if (n >= 3 && std::string_view(answer, 3) == "ok\n") {
+        ::close(fd);
+        return true;
+    }
+    // Kept by the old supervisor (or no answer): it stops them; wait until it is
+    // gone, which closes the connection.
+    spdlog::warn("the previous supervisor kept the groups (a stop_at came first); waiting for its stops");
+    timeval tv{static_cast<time_t>(wait.count() / 1000), static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char sink[64];
+    while (::recv(fd, sink, sizeof sink, 0) > 0) {
+    }
+    ::close(fd);
+    return false;
 }
 
 }  // namespace hacluster::daemon

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "agent/timing.h"
@@ -21,8 +23,6 @@
 namespace hacluster::daemon {
 
 namespace {
-
-constexpr int give_up_after = 5;  // failed stops once the daemon is gone
 
 std::shared_ptr<spdlog::logger> log() {
     auto l = spdlog::get("sup");
@@ -83,6 +83,14 @@ private:
     static std::uint64_t now() { return uv_hrtime(); }
 
     void on_line(const std::string& line) {
+        if (auto script = parse_script(line)) {
+            if (script->running) {
+                scripts_.insert(script->pgid);
+            } else {
+                scripts_.erase(script->pgid);
+            }
+            return;
+        }
         auto guard = parse_guard(line);
         if (!guard || guard->group >= groups_.size()) {
             log()->warn("ignoring a line from the daemon that is no guard | line={}", line.substr(0, 80));
@@ -111,9 +119,9 @@ private:
 
     void arm(agent::GroupId id, std::uint64_t at_ns) {
         const std::uint64_t t = now();
-        // Millisecond timers round down to the loop's clock; one more millisecond
-        // makes sure the check never comes early (it re-arms if it does).
-        const std::uint64_t delay_ms = at_ns > t ? (at_ns - t + 999'999) / 1'000'000 : 0;
+        // Rounded down: a check that comes early re-arms (the last millisecond
+        // spins), one that came late would eat into the lease margin.
+        const std::uint64_t delay_ms = at_ns > t ? (at_ns - t) / 1'000'000 : 0;
         uv_timer_start(groups_[id]->timer.get(),
                        [](uv_timer_t* t) noexcept {
                            auto* g = static_cast<Group*>(t->data);
@@ -192,7 +200,16 @@ private:
         }
         uv_os_fd_t fd = -1;
         uv_fileno(client.raw(), &fd);
-        const bool busy = std::any_of(groups_.begin(), groups_.end(), [](const auto& g) { return g->stopping; });
+        // Only a daemon of our own user may take the groups (and the lock) over.
+        ucred peer{};
+        socklen_t len = sizeof peer;
+        if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || peer.uid != ::geteuid()) {
+            log()->warn("refused a handover request from uid {}", peer.uid);
+            return;
+        }
+        // One successor at a time; and a stop of ours must end before anyone joins.
+        const bool busy = successor_ || std::any_of(groups_.begin(), groups_.end(),
+                                                    [](const auto& g) { return g->stopping; });
         if (!gone_ || busy || setup_.lock_fd < 0) {
             // A live daemon's groups are not for the taking; a stop of ours must
             // end before anyone joins (the lock waits for it).
@@ -200,7 +217,7 @@ private:
             (void)::send(fd, answer, std::strlen(answer), MSG_NOSIGNAL);
             return;  // closes the client
         }
-        std::string offer;
+        std::string offer = "config " + std::to_string(agent::config_hash(setup_.config.cluster)) + "\n";
         for (const auto& g : groups_) {
             if (g->stop_at) {
                 offer += encode_guard(agent::out::Guard{g->id, g->term,
@@ -241,9 +258,25 @@ private:
                           }
                           for (const std::string& line :
                                self->successor_lines_.append({buf->base, static_cast<std::size_t>(n)})) {
-                              if (line == "taken") self->handed_over();
+                              if (line == "taken") self->on_taken();
                           }
                       });
+    }
+
+    // All or nothing: a group whose stop began since the offer (its stop_at came)
+    // cannot be handed over, and the successor must not join before that stop ends.
+    void on_taken() {
+        uv_os_fd_t fd = -1;
+        uv_fileno(successor_.raw(), &fd);
+        const bool busy = std::any_of(groups_.begin(), groups_.end(), [](const auto& g) { return g->stopping; });
+        const char* answer = busy ? "busy\n" : "ok\n";
+        (void)::send(fd, answer, std::strlen(answer), MSG_NOSIGNAL);
+        if (busy) {
+            log()->warn("a stop began before the new daemon took the groups: keeping them");
+            successor_.reset();
+            return;
+        }
+        handed_over();
     }
 
     void handed_over() {
@@ -257,7 +290,17 @@ private:
         maybe_exit();
     }
 
+    // What the daemon left running (a start, a restart in place, a monitor) must
+    // not come up after our stop: its process groups die first.
+    void kill_daemon_scripts() {
+        for (const int pgid : scripts_) {
+            if (::kill(-pgid, SIGKILL) == 0) log()->warn("killed the daemon's script process group {}", pgid);
+        }
+        scripts_.clear();
+    }
+
     void begin_stop(agent::GroupId id) {
+        kill_daemon_scripts();
         Group& g = *groups_[id];
         uv_timer_stop(g.timer.get());
         if (!g.stopping) report(agent::in::SupervisorStop{id, g.term, agent::in::SupervisorPhase::begun});
@@ -282,15 +325,9 @@ private:
             maybe_exit();
             return;
         }
+        // Never given up: while the stop has not succeeded the group may still run,
+        // and this process (holding the state-dir lock) keeps a new daemon out.
         ++g.failures;
-        if (gone_ && g.failures >= give_up_after) {
-            log()->critical("could not stop {} after {} tries; it may still run here | term={}", name(id),
-                            g.failures, g.term);
-            g.stopping = false;
-            g.stop_at.reset();
-            maybe_exit();
-            return;
-        }
         const auto tick = setup_.config.cluster.timing.tick;
         const auto backoff = std::min<std::chrono::nanoseconds>(tick * (1 << std::min(g.failures, 7)),
                                                                 std::chrono::seconds(1));
@@ -335,6 +372,7 @@ private:
     const SupervisorSetup& setup_;
     ScriptGroupActions actions_;
     std::vector<std::unique_ptr<Group>> groups_;  // stable addresses: timers point at them
+    std::set<int> scripts_;  // the daemon's running scripts' process groups
     resources::UvHandle<uv_pipe_t> pipe_;
     LineSplitter lines_;
     resources::UvHandle<uv_pipe_t> server_;     // handover.sock

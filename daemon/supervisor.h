@@ -15,7 +15,7 @@
 // supervisor only checks. Every stop it makes is reported ("begun", then "done"
 // once the stop succeeded) so that the core, when it runs again, holds the group
 // in `stopping` until the supervisor is done. A failed stop is retried (backing
-// off to a second) until it succeeds, or, once the daemon is gone, five times.
+// off to a second) until it succeeds, however long that takes.
 // It exits when the daemon is gone and none of its stops is left.
 #include <atomic>
 #include <chrono>

@@ -75,8 +75,8 @@ struct ChildEnds {
 }  // namespace
 
 std::variant<std::unique_ptr<SupervisorLink>, std::string> SupervisorLink::spawn(
-    const DaemonConfig& config, agent::NodeId self, int lock_fd, const std::string& handover_path, int argc,
-    char** argv) {
+    const DaemonConfig& config, agent::NodeId self, int lock_fd, const std::string& handover_path,
+    int not_inherited, int argc, char** argv) {
     int guards[2];
     int reports[2];
     if (::pipe2(guards, O_CLOEXEC) != 0) return std::string("supervisor: pipe: ") + std::strerror(errno);
@@ -102,6 +102,7 @@ std::variant<std::unique_ptr<SupervisorLink>, std::string> SupervisorLink::spawn
     if (pid == 0) {
         ::close(guards[1]);
         ::close(reports[0]);
+        if (not_inherited >= 0) ::close(not_inherited);
         become_supervisor(config, self, argc, argv, ChildEnds{guards[0], reports[1], beat, lock_fd, handover_path});
     }
     ::close(guards[0]);
@@ -148,6 +149,14 @@ void SupervisorLink::guard(const agent::out::Guard& guard) {
     if (n != static_cast<ssize_t>(line.size())) {
         log()->error("could not hand a guard to the supervisor | line={} error={}",
                      line.substr(0, line.size() - 1), n < 0 ? std::strerror(errno) : "short write");
+    }
+}
+
+void SupervisorLink::script(int pgid, bool running) {
+    if (lost_) return;
+    const std::string line = encode_script(ScriptGroup{pgid, running});
+    if (::write(guard_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        log()->error("could not tell the supervisor about a script | line={}", line.substr(0, line.size() - 1));
     }
 }
 

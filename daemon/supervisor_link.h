@@ -28,10 +28,13 @@ public:
     // ("hacluster-supervisor [NODE]").
     // lock_fd: the state-dir lock, kept by the supervisor (and handed to a
     // successor, with handover_path where it asks: daemon/handover.h).
+    // not_inherited: a descriptor of the daemon's the supervisor closes (the
+    // connection to a previous supervisor: its end must be seen), or -1.
     static std::variant<std::unique_ptr<SupervisorLink>, std::string> spawn(const DaemonConfig& config,
                                                                            agent::NodeId self, int lock_fd,
                                                                            const std::string& handover_path,
-                                                                           int argc, char** argv);
+                                                                           int not_inherited, int argc,
+                                                                           char** argv);
     // Closes the pipes: the supervisor sees the daemon gone, stops what is still
     // guarded, and exits.
     ~SupervisorLink() override;
@@ -45,6 +48,8 @@ public:
     void detach() { poll_.reset(); }
 
     void guard(const agent::out::Guard& guard) override;
+    // A script of the daemon's started or ended (ProcessRunner::observe_groups).
+    void script(int pgid, bool running);
     void alive() override;
     std::vector<agent::in::SupervisorStop> take_reports() override;
 

@@ -52,6 +52,18 @@ std::optional<agent::out::Guard> parse_guard(std::string_view line) {
     return guard;
 }
 
+std::string encode_script(const ScriptGroup& script) {
+    return std::string(script.running ? "script " : "script-end ") + std::to_string(script.pgid) + "\n";
+}
+
+std::optional<ScriptGroup> parse_script(std::string_view line) {
+    const auto w = words(line);
+    if (w.size() != 2 || (w[0] != "script" && w[0] != "script-end")) return std::nullopt;
+    const auto pgid = number<int>(w[1]);
+    if (!pgid || *pgid <= 1) return std::nullopt;  // never a kill(-1) or kill(0)
+    return ScriptGroup{*pgid, w[0] == "script"};
+}
+
 std::string encode_report(const agent::in::SupervisorStop& report) {
     return std::string(report.phase == agent::in::SupervisorPhase::begun ? "begun " : "done ") +
            std::to_string(report.group) + " " + std::to_string(report.term) + "\n";

@@ -4,6 +4,7 @@
 //
 //   daemon -> supervisor   "guard GROUP TERM STOP_AT_NS"   stop_at on CLOCK_MONOTONIC
 //                          "guard GROUP TERM -"            nothing to guard any more
+//                          "script PGID" | "script-end PGID"  the daemon's scripts
 //   supervisor -> daemon   "begun GROUP TERM" | "done GROUP TERM"
 //
 // Parsers reject anything else (nullopt); neither side ever trusts the other's
@@ -20,6 +21,14 @@ namespace hacluster::daemon {
 
 std::string encode_guard(const agent::out::Guard& guard);
 std::optional<agent::out::Guard> parse_guard(std::string_view line);
+// A script's process group, running or ended.
+struct ScriptGroup {
+    int pgid = 0;
+    bool running = false;
+};
+std::string encode_script(const ScriptGroup& script);
+std::optional<ScriptGroup> parse_script(std::string_view line);
+
 std::string encode_report(const agent::in::SupervisorStop& report);
 std::optional<agent::in::SupervisorStop> parse_report(std::string_view line);
 

@@ -197,6 +197,7 @@ ProcessId ProcessRunner::run(ProcessSpec spec, OnProcessDone on_done) {
         return fail(id, "cannot run " + spec.argv.front() + ": " + uv_reason(spawned), std::move(c->on_done));
     }
     c->pid = c->process.get()->pid;
+    if (observer_) observer_(c->pid, true);
 
     const auto alloc = [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) noexcept {
         auto* ch = static_cast<Child*>(handle->data);
@@ -332,6 +333,7 @@ void ProcessRunner::finish(Child& child) noexcept {
     }
     r.output = child.output.text();
     r.duration = std::chrono::nanoseconds(uv_hrtime() - child.started_ns);
+    if (observer_) observer_(child.pid, false);
 
     // Handles are closed on delivery, outside their own callbacks.
     const auto it = running_.find(child.id);

@@ -87,6 +87,12 @@ public:
     void defer(std::function<void()> fn);
 
     std::size_t running() const { return running_.size(); }
+
+    // Told the process group of every child when it starts (true) and when it has
+    // been reaped (false): the daemon's supervisor kills what is still running if
+    // the daemon dies or freezes (daemon/supervisor.h).
+    using GroupObserver = std::function<void(int pgid, bool running)>;
+    void observe_groups(GroupObserver observer) { observer_ = std::move(observer); }
     uv_loop_t* loop() const { return loop_; }
 
 private:
@@ -102,6 +108,7 @@ private:
     ProcessId fail(ProcessId id, std::string reason, OnProcessDone on_done);
 
     uv_loop_t* loop_;
+    GroupObserver observer_;
     ProcessId next_id_ = 1;
     std::map<ProcessId, std::unique_ptr<Child>> running_;
     std::vector<std::unique_ptr<Child>> finished_;  // ended, waiting for delivery

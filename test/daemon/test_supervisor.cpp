@@ -54,6 +54,12 @@ TEST_CASE("supervisor protocol: guards and reports round-trip, anything else is 
         INFO(bad);
         CHECK_FALSE(parse_report(bad));
     }
+    CHECK(encode_script({1234, true}) == "script 1234\n");
+    CHECK(parse_script("script-end 99")->running == false);
+    for (const char* bad : {"script", "script 0", "script 1", "script -5", "script-end x", "scripts 5"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_script(bad));  // never a kill(-1) or kill(0)
+    }
 }
 
 TEST_CASE("supervisor protocol: lines split across reads, overlong ones dropped whole", "[supervisor]") {
@@ -82,7 +88,7 @@ public:
                               << log_.string() << "'\nexit 0\n";
         std::filesystem::permissions(script, std::filesystem::perms::owner_all);
 
-        DaemonConfig config;
+        DaemonConfig& config = config_;
         config.cluster.cluster = "t";
         config.cluster.nodes = {{"n1", {"127.0.0.1"}, 1}};
         agent::GroupConfig group{"web", {"n1"}};
@@ -187,7 +193,10 @@ public:
         return ss.str();
     }
 
+    const agent::ClusterConfig& config() const { return config_.cluster; }
+
 private:
+    DaemonConfig config_;
     std::filesystem::path log_;
     std::atomic<std::uint64_t>* beat_ = nullptr;
     pid_t pid_ = -1;
@@ -218,10 +227,10 @@ TEST_CASE("supervisor: a new daemon takes the groups and the lock over; nothing 
     SupervisorProcess sup(dir);
     sup.guard(8, milliseconds(60'000));
     // While its daemon lives, the supervisor offers nothing.
-    CHECK_FALSE(request_handover(dir.path));
+    CHECK_FALSE(request_handover(dir.path, agent::config_hash(sup.config())));
     sup.close_guards();
     sup.drop_lock();
-    auto handover = request_handover(dir.path);
+    auto handover = request_handover(dir.path, agent::config_hash(sup.config()));
     REQUIRE(handover);
     REQUIRE(handover->groups.size() == 1);
     CHECK(handover->groups[0].group == 0);
@@ -229,7 +238,7 @@ TEST_CASE("supervisor: a new daemon takes the groups and the lock over; nothing 
     // The lock came along, still held: nobody else can take it.
     const int other = ::open((dir.path / "lock").c_str(), O_RDWR | O_CLOEXEC);
     CHECK(::flock(other, LOCK_EX | LOCK_NB) != 0);
-    finish_handover(*handover);
+    CHECK(finish_handover(*handover, milliseconds(1000)));
     CHECK(sup.exit_code(milliseconds(5000)) == 0);
     CHECK(sup.actions().empty());
     CHECK(sup.reports_for(milliseconds(20), false).empty());
@@ -244,7 +253,7 @@ TEST_CASE("supervisor: a new daemon that leaves without taking over changes noth
     SupervisorProcess sup(dir);
     sup.guard(9, milliseconds(300));
     sup.close_guards();
-    auto handover = request_handover(dir.path);
+    auto handover = request_handover(dir.path, agent::config_hash(sup.config()));
     REQUIRE(handover);
     ::close(handover->connection);
     ::close(handover->lock_fd);
@@ -289,4 +298,27 @@ TEST_CASE("supervisor: a renewed guard moves stop_at; garbage lines change nothi
     CHECK(sup.reports_for(milliseconds(1500), false) == "begun 0 6\ndone 0 6\n");
     sup.close_guards();
     CHECK(sup.exit_code(milliseconds(5000)) == 0);
+}
+
+TEST_CASE("supervisor: what the daemon left running dies before the supervisor's stop", "[supervisor]") {
+    TempDir dir;
+    SupervisorProcess sup(dir);
+    // A script of the daemon's in its own process group, as the runner starts them.
+    const pid_t script = ::fork();
+    REQUIRE(script >= 0);
+    if (script == 0) {
+        ::setsid();
+        ::execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::usleep(20'000);
+    sup.raw(encode_script({script, true}));
+    sup.guard(3, milliseconds(50));
+    sup.close_guards();
+    CHECK(sup.exit_code(milliseconds(5000)) == 0);
+    int status = 0;
+    REQUIRE(::waitpid(script, &status, 0) == script);
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGKILL);
+    CHECK(sup.actions() == "stop 3 supervisor\n");
 }
