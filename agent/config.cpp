@@ -189,7 +189,13 @@ private:
                     "bound as the drift nears 100%, so a larger bound makes leases meaningless");
         }
 
-        if (!margin_ok) add("lease.margin_ms", "must be greater than 0, got " + ms(t.lease_margin));
+        if (!margin_ok) {
+            add("lease.margin_ms", "must be greater than 0, got " + ms(t.lease_margin));
+        } else if (t.lease_margin < min_lease_margin) {
+            add("lease.margin_ms", "must be at least " + ms(min_lease_margin) + ", got " + ms(t.lease_margin) +
+                                       ": the supervisor notices a frozen daemon up to 1 ms after the "
+                                       "daemon's own stop would have begun, plus its scheduling delay");
+        }
     }
 
     void check_groups() {

@@ -68,6 +68,9 @@ std::vector<ConfigError> validate(const ClusterConfig& config);
 
 // Stable 64-bit hash of everything that must agree across nodes (FNV-1a over a
 // canonical rendering). Carried in every heartbeat.
+// The supervisor's detection slack (docs/design.md §8) must fit in the lease margin.
+inline constexpr Duration min_lease_margin = std::chrono::milliseconds(2);
+
 std::uint64_t config_hash(const ClusterConfig& config);
 std::uint64_t cluster_id(const std::string& cluster_name);
 

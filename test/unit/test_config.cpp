@@ -299,6 +299,11 @@ TEST_CASE("lease rules", "[config]") {
         c.timing.lease_margin = 0ms;
         require_single_error(c, "lease.margin_ms", {"0"});
     }
+    SECTION("margin must cover the supervisor's slack") {
+        c.timing.tick = 1ms;
+        c.timing.lease_margin = 1ms;
+        require_single_error(c, "lease.margin_ms", {"at least 2", "got 1", "supervisor"});
+    }
 }
 
 TEST_CASE("group rules", "[config]") {
