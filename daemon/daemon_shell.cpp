@@ -148,6 +148,7 @@ void DaemonShell::begin(std::vector<bool> found) {
     // What the supervisor reported while the probe ran comes first.
     supervisor_reported();
     feed(agent::in::Tick{});
+    if (leave_pending_) leave();
 }
 
 void DaemonShell::settle_found(agent::GroupId g, const agent::GroupView& view) {
@@ -180,7 +181,11 @@ void DaemonShell::settle_found(agent::GroupId g, const agent::GroupView& view) {
 }
 
 void DaemonShell::leave() {
-    if (!agent_ || left_) return;
+    if (!agent_) {
+        leave_pending_ = true;  // during the start-up probe: right after the core starts
+        return;
+    }
+    if (left_) return;
     logger("main")->info("leaving the cluster: releasing groups");
     feed(agent::in::Shutdown{});
 }

@@ -132,6 +132,7 @@ private:
     std::vector<Found> found_;
     std::vector<agent::in::SupervisorStop> early_reports_;  // read before the core existed
     bool left_ = false;
+    bool leave_pending_ = false;  // SIGTERM before the core existed
 
     static constexpr std::size_t max_events = 1000;
 };
