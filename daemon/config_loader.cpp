@@ -1,6 +1,7 @@
 #include "daemon/config_loader.h"
 
 #include "agent/message_text.h"
+#include "resources/ocf_class.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -532,6 +533,14 @@ void check_config(Reader& r, const DaemonConfig& config) {
                 r.add(name_path, quote(res.name) + " is already used by " + it->second);
             }
             if (res.agent.empty()) r.add(path + ".agent", "must not be empty");
+            if (resources::is_ocf_agent(res.agent)) {
+                if (auto parsed = resources::parse_ocf_agent(res.agent); std::holds_alternative<std::string>(parsed)) {
+                    r.add(path + ".agent", std::get<std::string>(parsed));
+                }
+                for (const auto& [name, value] : res.params) {
+                    if (auto problem = resources::check_ocf_param(name)) r.add(child_path(path + ".params", name), *problem);
+                }
+            }
         }
     }
 }

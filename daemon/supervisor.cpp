@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -299,8 +300,26 @@ private:
         scripts_.clear();
     }
 
+    // The daemon is gone, or stopped by a signal (SIGSTOP, a debugger): its scripts
+    // run on unwatched. A daemon that is only late may be stopping the group itself
+    // and its stop script must not be killed under it.
+    bool daemon_stopped() const {
+        if (gone_ || setup_.daemon_pid <= 0) return true;
+        char path[64];
+        std::snprintf(path, sizeof path, "/proc/%d/stat", setup_.daemon_pid);
+        FILE* f = std::fopen(path, "re");
+        if (f == nullptr) return true;
+        char buf[512] = {};
+        const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+        std::fclose(f);
+        const char* close_paren = std::strrchr(buf, ')');
+        if (n == 0 || close_paren == nullptr || close_paren[1] == '\0') return true;
+        const char state = close_paren[2];
+        return state == 'T' || state == 't' || state == 'Z' || state == 'X';
+    }
+
     void begin_stop(agent::GroupId id) {
-        kill_daemon_scripts();
+        if (daemon_stopped()) kill_daemon_scripts();
         Group& g = *groups_[id];
         uv_timer_stop(g.timer.get());
         if (!g.stopping) report(agent::in::SupervisorStop{id, g.term, agent::in::SupervisorPhase::begun});

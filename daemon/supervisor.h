@@ -37,9 +37,13 @@ struct SupervisorSetup {
     const std::atomic<std::uint64_t>* beat = nullptr;
     // Longer than this without a beat at stop_at: the daemon is frozen. A tick
     // plus a little: a live daemon beats every tick, and its own stop begins within
-    // a tick of stop_at (the stop lead has that tick), so the supervisor's begins
-    // no later.
+    // a tick of stop_at (the stop lead has that tick); the little is what the
+    // lease margin must cover (design §8).
     std::chrono::nanoseconds silence_limit{};
+    // The daemon's process: its scripts are killed before a stop only when it is
+    // gone or stopped (SIGSTOP), never when it is merely late and may be stopping
+    // the group itself (0: unknown, treated as stopped).
+    int daemon_pid = 0;
     // The state-dir lock (daemon/node_files.h), handed to a successor with the
     // groups (daemon/handover.h); and where the successor asks. Empty: no handover.
     int lock_fd = -1;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -65,7 +66,12 @@ struct ChildEnds {
     setup.beat = ends.beat;
     setup.lock_fd = ends.lock_fd;
     setup.handover_path = ends.handover_path;
-    setup.silence_limit = config.cluster.timing.tick + std::chrono::milliseconds(1);
+    // A tick plus a little, so that timer jitter on a busy machine does not look
+    // like a freeze: at most half the tick (it is at most half the lease margin,
+    // as tick <= margin) and at least 1 ms (a 2 ms margin is the minimum).
+    const auto tick = config.cluster.timing.tick;
+    setup.silence_limit = tick + std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(1), tick / 2);
+    setup.daemon_pid = ::getppid();
     const int rc = run_supervisor(setup);
     spdlog::default_logger()->flush();
     sup->flush();

@@ -1,5 +1,7 @@
 #include "resources/script_class.h"
 
+#include "resources/ocf_class.h"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -38,9 +40,15 @@ bool succeeded(const agent::ExecStatus status, int exit_code) {
 
 ResourceState monitor_state(const ProcessResult& result) {
     if (result.status != agent::ExecStatus::done) return ResourceState::failed;
-    if (result.exit_code == ocf_success) return ResourceState::running;
-    if (result.exit_code == ocf_not_running) return ResourceState::stopped;
-    return ResourceState::failed;
+    switch (result.exit_code) {
+        case ocf_success:
+        case ocf_running_promoted:  // running (in its promoted role)
+        case ocf_degraded:          // running, but degraded: still serving
+        case ocf_degraded_promoted:
+            return ResourceState::running;
+        case ocf_not_running: return ResourceState::stopped;
+        default: return ResourceState::failed;
+    }
 }
 
 const char* source_scripts_dir() { return HACLUSTER_SOURCE_SCRIPTS_DIR; }
@@ -52,6 +60,11 @@ ScriptDirs ScriptDirs::standard() {
     }
     result.dirs.push_back({source_scripts_dir(), "source tree"});
     result.dirs.push_back({installed_scripts_dir, "installed"});
+    if (const char* root = std::getenv("OCF_ROOT"); root != nullptr && *root != '\0') {
+        result.ocf_root = root;
+    } else {
+        result.ocf_root = default_ocf_root;
+    }
     return result;
 }
 
@@ -103,11 +116,21 @@ std::string param_variable(std::string_view param_name) {
 
 std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resource, ResourceAction action,
                                                    const ScriptContext& context, const ScriptDirs& dirs) {
-    auto found = find_agent(resource.agent, dirs);
-    if (auto* error = std::get_if<std::string>(&found)) return "resource " + in_quotes(resource.name) + ": " + *error;
+    std::optional<OcfAgent> ocf;
+    std::filesystem::path program;
+    if (is_ocf_agent(resource.agent)) {
+        auto parsed = parse_ocf_agent(resource.agent);
+        if (auto* error = std::get_if<std::string>(&parsed)) return "resource " + in_quotes(resource.name) + ": " + *error;
+        ocf = std::get<OcfAgent>(parsed);
+        program = ocf_agent_path(dirs.ocf_root, *ocf);
+    } else {
+        auto found = find_agent(resource.agent, dirs);
+        if (auto* error = std::get_if<std::string>(&found)) return "resource " + in_quotes(resource.name) + ": " + *error;
+        program = std::get<std::filesystem::path>(found);
+    }
 
     ProcessSpec spec;
-    spec.argv = {std::get<std::filesystem::path>(found).string(), to_string(action)};
+    spec.argv = {program.string(), to_string(action)};
     spec.cwd = "/";
     Role role = context.role;
     if (action == ResourceAction::start) role = Role::primary;
@@ -138,6 +161,13 @@ std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resourc
         case ResourceAction::start: spec.timeout = start_timeout(resource); break;
         case ResourceAction::stop: spec.timeout = stop_timeout(resource); break;
         case ResourceAction::monitor: spec.timeout = monitor_timeout(resource); break;
+    }
+    if (ocf) {
+        const auto interval =
+            action == ResourceAction::monitor ? monitor_interval(resource) : std::chrono::nanoseconds(0);
+        auto vars = ocf_environment(resource, *ocf, dirs.ocf_root, spec.timeout, interval);
+        if (auto* error = std::get_if<std::string>(&vars)) return "resource " + in_quotes(resource.name) + ": " + *error;
+        for (std::string& v : std::get<std::vector<std::string>>(vars)) spec.env.push_back(std::move(v));
     }
     return spec;
 }

@@ -29,13 +29,17 @@ const char* to_string(Role role);
 // failure.
 inline constexpr int ocf_success = 0;
 inline constexpr int ocf_not_running = 7;
+inline constexpr int ocf_running_promoted = 8;
+inline constexpr int ocf_degraded = 190;
+inline constexpr int ocf_degraded_promoted = 191;
 
 // A start or stop succeeded: the script exited by itself with 0.
 bool succeeded(const agent::ExecStatus status, int exit_code);
 inline bool succeeded(const ProcessResult& r) { return succeeded(r.status, r.exit_code); }
 
-// What a monitor found: 0 running, 7 stopped, anything else (other codes,
-// timeouts, signals, spawn errors) failed.
+// What a monitor found: 0 running (also 8 running promoted, 190/191 running
+// degraded, OCF's codes), 7 stopped, anything else (other codes, timeouts,
+// signals, spawn errors) failed.
 enum class ResourceState : std::uint8_t { running, stopped, failed };
 const char* to_string(ResourceState state);
 ResourceState monitor_state(const ProcessResult& result);
@@ -47,6 +51,8 @@ struct ScriptDir {
 };
 struct ScriptDirs {
     std::vector<ScriptDir> dirs;
+    // Where ocf:PROVIDER:TYPE agents live ($OCF_ROOT, else /usr/lib/ocf).
+    std::filesystem::path ocf_root = "/usr/lib/ocf";
     // $HACLUSTER_SCRIPTS_DIR when set and not empty, then the source tree's
     // scripts/ (configured by CMake, so a build runs without installing), then
     // installed_scripts_dir. Reads the environment once, here.

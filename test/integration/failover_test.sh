@@ -219,6 +219,23 @@ test_startup_probe() {
   check "exactly one node holds the VIP" one_holder
 }
 
+# The same VIP through Debian's ocf:heartbeat:IPaddr2, run unmodified.
+test_ocf_ipaddr2() {
+  if [ ! -x /usr/lib/ocf/resource.d/heartbeat/IPaddr2 ]; then
+    echo "skipped: no ocf:heartbeat:IPaddr2 (apt-get install resource-agents; scripts/deps.sh does)"
+    return
+  fi
+  HA_AGENT=IPaddr2 fresh_cluster ocf
+  check "IPaddr2 puts the VIP on exactly one node ($(ha_vip_holders))" one_holder
+  local old; old=$(ha_vip_holders)
+  check "the client reaches the service through it" [ "$(ha_probe)" = "$old" ]
+  ip -n "$(ha_ns "$old")" link set eth0 down
+  check "a link cut on $old moves it" ha_wait 'p=$(ha_probe); [ -n "$p" ] && [ "$p" != "'"$old"'" ]' 5
+  check "no two nodes hold it" never_two_holders 2
+  check "the isolated node's IPaddr2 stop removed it" lacks_vip "$old"
+  ip -n "$(ha_ns "$old")" link set eth0 up
+}
+
 test_switchover_and_standby() {
   fresh_cluster ops
   local old target out
@@ -243,7 +260,7 @@ test_switchover_and_standby() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe switchover_and_standby)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"

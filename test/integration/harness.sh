@@ -67,6 +67,18 @@ ha_setup() {
   ha_write_config
 }
 
+# The VIP resource: the bundled vip script, or with HA_AGENT=IPaddr2 Debian's own
+# ocf:heartbeat:IPaddr2 (package resource-agents), unmodified.
+ha_resource_json() {
+  if [ "${HA_AGENT:-vip}" = IPaddr2 ]; then
+    echo "{\"name\": \"web-ip\", \"agent\": \"ocf:heartbeat:IPaddr2\", \"monitor_interval_ms\": 200,
+           \"params\": {\"ip\": \"$HA_VIP\", \"cidr_netmask\": \"24\", \"nic\": \"eth0\"}}"
+  else
+    echo "{\"name\": \"web-ip\", \"agent\": \"vip\", \"monitor_interval_ms\": 200,
+           \"params\": {\"address\": \"$HA_VIP/24\", \"interface\": \"eth0\"}}"
+  fi
+}
+
 ha_write_config() {
   local nodes="" members="" i
   for ((i = 1; i <= HA_NODES; i++)); do
@@ -79,8 +91,7 @@ ha_write_config() {
  "heartbeat": {"port": 5405, $HA_TIMING},
  "auth_key_file": "$HA_DIR/authkey",
  "groups": [{"name": "web", "nodes": [$members], "failback": false,
-             "resources": [{"name": "web-ip", "agent": "vip", "monitor_interval_ms": 200,
-                            "params": {"address": "$HA_VIP/24", "interface": "eth0"}}]}]}
+             "resources": [$(ha_resource_json)]}]}
 JSON
 }
 

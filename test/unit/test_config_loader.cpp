@@ -585,6 +585,18 @@ TEST_CASE("resource rules", "[config_loader]") {
         j["groups"][1]["resources"][0]["name"] = "db ip";
         require_single_error(j, "groups[1].resources[0].name", {"position 2"});
     }
+    SECTION("an OCF agent is ocf:PROVIDER:TYPE") {
+        j["groups"][1]["resources"][0]["agent"] = "ocf:heartbeat:IPaddr2";
+        j["groups"][1]["resources"][0]["params"] = {{"ip", "198.18.0.101"}, {"cidr_netmask", "24"}};
+        CHECK(require_loads(j.dump()).resources[1][0].agent == "ocf:heartbeat:IPaddr2");
+        j["groups"][1]["resources"][0]["agent"] = "ocf:heartbeat";
+        require_single_error(j, "groups[1].resources[0].agent", {"has no type", "ocf:PROVIDER:TYPE"});
+    }
+    SECTION("an OCF agent's params are shell identifiers") {
+        j["groups"][1]["resources"][0]["agent"] = "ocf:heartbeat:IPaddr2";
+        j["groups"][1]["resources"][0]["params"] = {{"cidr-netmask", "24"}};
+        require_single_error(j, "groups[1].resources[0].params.cidr-netmask", {"OCF_RESKEY_cidr-netmask"});
+    }
 }
 
 TEST_CASE("invalid JSON is one error at the document with its position", "[config_loader]") {
