@@ -533,6 +533,12 @@ void check_config(Reader& r, const DaemonConfig& config) {
                 r.add(name_path, quote(res.name) + " is already used by " + it->second);
             }
             if (res.agent.empty()) r.add(path + ".agent", "must not be empty");
+            if (res.agent.starts_with("lsb:")) {
+                const std::string name = res.agent.substr(4);
+                if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+                    r.add(path + ".agent", "\"" + res.agent + "\" is not lsb:NAME with NAME a script in /etc/init.d");
+                }
+            }
             if (resources::is_ocf_agent(res.agent)) {
                 if (auto parsed = resources::parse_ocf_agent(res.agent); std::holds_alternative<std::string>(parsed)) {
                     r.add(path + ".agent", std::get<std::string>(parsed));

@@ -271,11 +271,11 @@ void GroupExecutor::monitor(const std::string& name, MonitorRequest request, OnM
     spec.output_limit = options_.output_limit;
     const agent::Term term = request.term;
     const ProcessId id = runner_.run(
-        std::move(spec), [this, alive = std::weak_ptr<int>(alive_), name, term, on_done = std::move(on_done)](
-                             ProcessId, ProcessResult r) {
+        std::move(spec), [this, alive = std::weak_ptr<int>(alive_), name, term, agent_name = it->agent,
+                          on_done = std::move(on_done)](ProcessId, ProcessResult r) {
             if (!alive.lock()) return;
             monitors_.erase(name);
-            const ResourceState state = monitor_state(r);
+            const ResourceState state = monitor_state(r, agent_name);
             if (state == ResourceState::failed) {
                 logger_->warn("monitor {} failed | group={} term={} status={} {} ms={}", name, group_.group,
                               term, agent::to_string(r.status), ending(r), ms(r.duration));

@@ -51,6 +51,15 @@ ResourceState monitor_state(const ProcessResult& result) {
     }
 }
 
+ResourceState monitor_state(const ProcessResult& result, std::string_view agent) {
+    if (agent.starts_with("lsb:") && result.status == agent::ExecStatus::done) {
+        if (result.exit_code == 0) return ResourceState::running;
+        if (result.exit_code == 3) return ResourceState::stopped;
+        return ResourceState::failed;
+    }
+    return monitor_state(result);
+}
+
 const char* source_scripts_dir() { return HACLUSTER_SOURCE_SCRIPTS_DIR; }
 
 ScriptDirs ScriptDirs::standard() {
@@ -118,7 +127,17 @@ std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resourc
                                                    const ScriptContext& context, const ScriptDirs& dirs) {
     std::optional<OcfAgent> ocf;
     std::filesystem::path program;
-    if (is_ocf_agent(resource.agent)) {
+    const char* verb = to_string(action);
+    if (resource.agent.starts_with("lsb:")) {
+        // /etc/init.d/NAME start|stop|status: a plain file name, never a path.
+        const std::string name = resource.agent.substr(4);
+        if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+            return "resource " + in_quotes(resource.name) + ": \"" + resource.agent +
+                   "\" is not lsb:NAME with NAME a script in " + dirs.lsb_dir.string();
+        }
+        program = dirs.lsb_dir / name;
+        if (action == ResourceAction::monitor) verb = "status";
+    } else if (is_ocf_agent(resource.agent)) {
         auto parsed = parse_ocf_agent(resource.agent);
         if (auto* error = std::get_if<std::string>(&parsed)) return "resource " + in_quotes(resource.name) + ": " + *error;
         ocf = std::get<OcfAgent>(parsed);
@@ -130,7 +149,7 @@ std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resourc
     }
 
     ProcessSpec spec;
-    spec.argv = {program.string(), to_string(action)};
+    spec.argv = {program.string(), verb};
     spec.cwd = "/";
     Role role = context.role;
     if (action == ResourceAction::start) role = Role::primary;

@@ -43,6 +43,9 @@ inline bool succeeded(const ProcessResult& r) { return succeeded(r.status, r.exi
 enum class ResourceState : std::uint8_t { running, stopped, failed };
 const char* to_string(ResourceState state);
 ResourceState monitor_state(const ProcessResult& result);
+// The same for the resource's class: an lsb:NAME `status` says 3 for stopped
+// (LSB 4.1: 0 running, 1/2 dead with a pid or lock file left, 3 not running).
+ResourceState monitor_state(const ProcessResult& result, std::string_view agent);
 
 // Where bundled agents are looked up, in order.
 struct ScriptDir {
@@ -53,6 +56,8 @@ struct ScriptDirs {
     std::vector<ScriptDir> dirs;
     // Where ocf:PROVIDER:TYPE agents live ($OCF_ROOT, else /usr/lib/ocf).
     std::filesystem::path ocf_root = "/usr/lib/ocf";
+    // Where lsb:NAME init scripts live.
+    std::filesystem::path lsb_dir = "/etc/init.d";
     // $HACLUSTER_SCRIPTS_DIR when set and not empty, then the source tree's
     // scripts/ (configured by CMake, so a build runs without installing), then
     // installed_scripts_dir. Reads the environment once, here.

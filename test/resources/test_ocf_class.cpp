@@ -1,9 +1,11 @@
 // The ocf class: agent names, the OCF environment, and Debian's own
-// ocf:heartbeat:Dummy run unmodified through the runner.
+// ocf:heartbeat:Dummy run unmodified through the runner; the lsb class.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -117,6 +119,64 @@ TEST_CASE("ocf:heartbeat:Dummy from Debian's resource-agents runs unmodified", "
     CHECK(succeeded(run(ResourceAction::stop)));
     CHECK(monitor_state(run(ResourceAction::monitor)) == ResourceState::stopped);
     CHECK(succeeded(run(ResourceAction::stop)));
+}
+
+}  // namespace hacluster::resources::test
+
+namespace hacluster::resources::test {
+
+TEST_CASE("lsb:NAME runs an init script: start, stop, and status as the monitor", "[lsb]") {
+    TempDir tmp;
+    const std::string flag = tmp.file("running");
+    {
+        std::ofstream script(tmp.file("websvc"));
+        script << "#!/bin/sh\n"
+                  "case \"$1\" in\n"
+                  "  start) touch '" << flag << "' ;;\n"
+                  "  stop) rm -f '" << flag << "' ;;\n"
+                  "  status) [ -e '" << flag << "' ] && exit 0; exit 3 ;;\n"
+                  "  *) exit 2 ;;\n"
+                  "esac\n";
+    }
+    std::filesystem::permissions(tmp.file("websvc"), std::filesystem::perms::owner_all);
+    ScriptDirs dirs;
+    dirs.lsb_dir = tmp.path();
+    ResourceConfig r;
+    r.name = "web";
+    r.agent = "lsb:websvc";
+    const ScriptContext context{"g", "n1", 1, "test", Role::primary};
+
+    auto monitor = script_spec(r, ResourceAction::monitor, context, dirs);
+    REQUIRE(std::holds_alternative<ProcessSpec>(monitor));
+    CHECK(std::get<ProcessSpec>(monitor).argv == std::vector<std::string>{tmp.file("websvc"), "status"});
+
+    TestLoop loop;
+    ProcessRunner runner(loop.get());
+    const auto run = [&](ResourceAction action) {
+        auto made = script_spec(r, action, context, dirs);
+        REQUIRE(std::holds_alternative<ProcessSpec>(made));
+        std::optional<ProcessResult> result;
+        runner.run(std::get<ProcessSpec>(made), [&](std::uint64_t, ProcessResult res) { result = std::move(res); });
+        REQUIRE(loop.run_until([&] { return result.has_value(); }));
+        return *result;
+    };
+    CHECK(monitor_state(run(ResourceAction::monitor), r.agent) == ResourceState::stopped);
+    CHECK(succeeded(run(ResourceAction::start)));
+    CHECK(monitor_state(run(ResourceAction::monitor), r.agent) == ResourceState::running);
+    CHECK(succeeded(run(ResourceAction::stop)));
+    CHECK(monitor_state(run(ResourceAction::monitor), r.agent) == ResourceState::stopped);
+
+    // LSB status codes: 1 and 2 (dead, pid or lock file left) and 4 are failures.
+    ProcessResult dead;
+    for (int code : {1, 2, 4}) {
+        dead.exit_code = code;
+        CHECK(monitor_state(dead, "lsb:websvc") == ResourceState::failed);
+    }
+    for (const char* bad : {"lsb:", "lsb:..", "lsb:a/b"}) {
+        INFO(bad);
+        r.agent = bad;
+        CHECK(std::holds_alternative<std::string>(script_spec(r, ResourceAction::start, context, dirs)));
+    }
 }
 
 }  // namespace hacluster::resources::test

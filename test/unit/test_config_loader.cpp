@@ -592,6 +592,12 @@ TEST_CASE("resource rules", "[config_loader]") {
         j["groups"][1]["resources"][0]["agent"] = "ocf:heartbeat";
         require_single_error(j, "groups[1].resources[0].agent", {"has no type", "ocf:PROVIDER:TYPE"});
     }
+    SECTION("an LSB agent is lsb:NAME, a file name") {
+        j["groups"][1]["resources"][0]["agent"] = "lsb:nginx";
+        CHECK(require_loads(j.dump()).resources[1][0].agent == "lsb:nginx");
+        j["groups"][1]["resources"][0]["agent"] = "lsb:../bin/sh";
+        require_single_error(j, "groups[1].resources[0].agent", {"is not lsb:NAME"});
+    }
     SECTION("an OCF agent's params are shell identifiers") {
         j["groups"][1]["resources"][0]["agent"] = "ocf:heartbeat:IPaddr2";
         j["groups"][1]["resources"][0]["params"] = {{"cidr-netmask", "24"}};
