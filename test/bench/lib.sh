@@ -5,8 +5,6 @@
 
 now_ns() { local t=${EPOCHREALTIME//[!0-9]/}; echo "${t}000"; }
 loadavg() { local a b c rest; read -r a b c rest </proc/loadavg; echo "$a $b $c"; }
-# Which product the next ha_setup is for (hac_set_timing / ka_set_timing set it).
-bench_product=haclusterd
 # Sleeps US microseconds.
 sleep_us() { sleep "$(printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000)))"; }
 
@@ -28,7 +26,6 @@ disown_harness_jobs() {
 # Sets interval_ms (the heartbeat cycle the fault phase is drawn from), timing_label,
 # timing_desc and the config's fields.
 hac_set_timing() {
-  bench_product=haclusterd
   case $1 in
     default) interval_ms=100 timeout_ms=500 tick_ms=10 margin_ms=20 drift_ppm=10000 stop_timeout_ms=200 ;;
     fast) interval_ms=10 timeout_ms=30 tick_ms=1 margin_ms=5 drift_ppm=10000 stop_timeout_ms=200 ;;
@@ -40,34 +37,16 @@ hac_set_timing() {
     *) return 1 ;;
   esac
   HA_TIMING="\"interval_ms\": $interval_ms, \"timeout_ms\": $timeout_ms, \"tick_ms\": $tick_ms"
+  # What the harness's config (ha_write_config) leaves at the daemon's defaults.
+  HA_CONFIG_EXTRA="\"lease\": {\"margin_ms\": $margin_ms, \"max_clock_drift_ppm\": $drift_ppm},"
+  HA_GROUP_EXTRA="\"stop_timeout_ms\": $stop_timeout_ms,"
+  HA_MONITOR_MS=""  # the default 10 s: idle numbers count no 200 ms monitors
   timing_label="haclusterd, timing: interval $interval_ms ms, timeout $timeout_ms ms"
   [ "$1" = default ] || timing_label+=", tick $tick_ms ms, lease margin $margin_ms ms, drift $drift_ppm ppm, stop budget $stop_timeout_ms ms"
   timing_desc="interval $interval_ms ms, timeout $timeout_ms ms, tick $tick_ms ms, lease margin $margin_ms ms, drift $drift_ppm ppm, stop_timeout $stop_timeout_ms ms"
   # How long a trial waits for the failover at most.
   observe_s=$((timeout_ms * 10 / 1000)); [ "$observe_s" -lt 5 ] && observe_s=5
   return 0
-}
-
-# The harness's config plus what it cannot express (the lease object, the stop budget).
-# Overrides the harness's ha_write_config (ha_setup calls it).
-ha_write_config() {
-  [ "$bench_product" = haclusterd ] || return 0
-  local nodes="" members="" i
-  for ((i = 1; i <= HA_NODES; i++)); do
-    nodes+="${nodes:+, }{\"name\": \"n$i\", \"addresses\": [\"198.18.0.$i\"]}"
-    members+="${members:+, }\"n$i\""
-  done
-  cat > "$HA_DIR/cluster.json" <<JSON
-{"cluster": "bench",
- "nodes": [$nodes],
- "heartbeat": {"port": 5405, $HA_TIMING},
- "lease": {"margin_ms": $margin_ms, "max_clock_drift_ppm": $drift_ppm},
- "auth_key_file": "$HA_DIR/authkey",
- "groups": [{"name": "web", "nodes": [$members], "failback": false,
-             "stop_timeout_ms": $stop_timeout_ms,
-             "resources": [{"name": "web-ip", "agent": "vip",
-                            "params": {"address": "$HA_VIP/24", "interface": "eth0"}}]}]}
-JSON
 }
 
 # proc_stat PID: sets stat_comm, stat_ppid, stat_pgrp from /proc/PID/stat (the comm
@@ -116,7 +95,6 @@ KEEPALIVED=${KEEPALIVED:-$(command -v keepalived || echo /usr/sbin/keepalived)}
 # advert_int 0.01 s, its smallest, which needs VRRPv3 (VRRPv2 rounds sub-second
 # intervals to whole seconds).
 ka_set_timing() {
-  bench_product=keepalived
   case $1 in
     default) ka_advert=1 ka_version=2 interval_ms=1000 ;;
     fast) ka_advert=0.01 ka_version=3 interval_ms=10 ;;

@@ -68,17 +68,23 @@ ha_setup() {
 }
 
 # The VIP resource: the bundled vip script, or with HA_AGENT=IPaddr2 Debian's own
-# ocf:heartbeat:IPaddr2 (package resource-agents), unmodified.
+# ocf:heartbeat:IPaddr2 (package resource-agents), unmodified. Monitored every
+# HA_MONITOR_MS (empty: the daemon's default, 10 s).
 ha_resource_json() {
+  local monitor=""
+  [ -n "${HA_MONITOR_MS-200}" ] && monitor="\"monitor_interval_ms\": ${HA_MONITOR_MS-200}, "
   if [ "${HA_AGENT:-vip}" = IPaddr2 ]; then
-    echo "{\"name\": \"web-ip\", \"agent\": \"ocf:heartbeat:IPaddr2\", \"monitor_interval_ms\": 200,
+    echo "{\"name\": \"web-ip\", \"agent\": \"ocf:heartbeat:IPaddr2\", $monitor
            \"params\": {\"ip\": \"$HA_VIP\", \"cidr_netmask\": \"24\", \"nic\": \"eth0\"}}"
   else
-    echo "{\"name\": \"web-ip\", \"agent\": \"vip\", \"monitor_interval_ms\": 200,
+    echo "{\"name\": \"web-ip\", \"agent\": \"vip\", $monitor
            \"params\": {\"address\": \"$HA_VIP/24\", \"interface\": \"eth0\"}}"
   fi
 }
 
+# The config of the 3-node cluster. HA_CONFIG_EXTRA and HA_GROUP_EXTRA add members
+# to the top level and to the group, each ending in a comma (the benchmark's lease
+# and stop budget: test/bench/lib.sh).
 ha_write_config() {
   local nodes="" members="" i
   for ((i = 1; i <= HA_NODES; i++)); do
@@ -89,8 +95,9 @@ ha_write_config() {
 {"cluster": "it",
  "nodes": [$nodes],
  "heartbeat": {"port": 5405, $HA_TIMING},
+ ${HA_CONFIG_EXTRA:-}
  "auth_key_file": "$HA_DIR/authkey",
- "groups": [{"name": "web", "nodes": [$members], "failback": false,
+ "groups": [{"name": "web", "nodes": [$members], "failback": false, ${HA_GROUP_EXTRA:-}
              "resources": [$(ha_resource_json)]}]}
 JSON
 }
