@@ -534,9 +534,8 @@ void check_config(Reader& r, const DaemonConfig& config) {
             }
             if (res.agent.empty()) r.add(path + ".agent", "must not be empty");
             if (res.agent.starts_with("lsb:")) {
-                const std::string name = res.agent.substr(4);
-                if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
-                    r.add(path + ".agent", "\"" + res.agent + "\" is not lsb:NAME with NAME a script in /etc/init.d");
+                if (auto parsed = resources::parse_lsb_agent(res.agent); std::holds_alternative<std::string>(parsed)) {
+                    r.add(path + ".agent", std::get<std::string>(parsed));
                 }
             }
             if (resources::is_ocf_agent(res.agent)) {

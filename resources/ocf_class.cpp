@@ -38,6 +38,14 @@ std::variant<OcfAgent, std::string> parse_ocf_agent(std::string_view agent) {
     return out;
 }
 
+std::variant<LsbAgent, std::string> parse_lsb_agent(std::string_view agent) {
+    const std::string_view name = agent.starts_with("lsb:") ? agent.substr(4) : std::string_view();
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos) {
+        return "\"" + std::string(agent) + "\" is not lsb:NAME with NAME a script in /etc/init.d";
+    }
+    return LsbAgent{std::string(name)};
+}
+
 std::optional<std::string> check_ocf_param(std::string_view name) {
     const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
     const auto digit = [](char c) { return c >= '0' && c <= '9'; };

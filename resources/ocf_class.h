@@ -1,5 +1,5 @@
 #pragma once
-// The `ocf` resource class: an agent named "ocf:PROVIDER:TYPE" runs
+// The `ocf` resource class (and the name rule of the `lsb` class): an agent named "ocf:PROVIDER:TYPE" runs
 // $OCF_ROOT/resource.d/PROVIDER/TYPE unmodified, as the OCF resource agent API 1.1
 // describes it (resources/CONTRACT.md, "ocf"): the action as argv[1]; OCF_ROOT,
 // OCF_RA_VERSION_MAJOR/MINOR, OCF_RESOURCE_INSTANCE (the resource's name),
@@ -32,6 +32,13 @@ bool is_ocf_agent(std::string_view agent);
 // "ocf:heartbeat:IPaddr2" -> {heartbeat, IPaddr2}; an error names what is wrong.
 // Provider and type are [A-Za-z0-9_.-]+ (never "." or ".."): they become a path.
 std::variant<OcfAgent, std::string> parse_ocf_agent(std::string_view agent);
+
+struct LsbAgent {
+    std::string name;  // the init script's file name
+};
+// "lsb:nginx" -> {nginx}: a file name in the init script directory, never a path
+// (not empty, ".", ".." or with a '/'); the error names the agent.
+std::variant<LsbAgent, std::string> parse_lsb_agent(std::string_view agent);
 
 // OCF_RESKEY_ names must be shell identifiers: [A-Za-z_][A-Za-z0-9_]*.
 std::optional<std::string> check_ocf_param(std::string_view name);

@@ -129,13 +129,9 @@ std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resourc
     std::filesystem::path program;
     const char* verb = to_string(action);
     if (resource.agent.starts_with("lsb:")) {
-        // /etc/init.d/NAME start|stop|status: a plain file name, never a path.
-        const std::string name = resource.agent.substr(4);
-        if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
-            return "resource " + in_quotes(resource.name) + ": \"" + resource.agent +
-                   "\" is not lsb:NAME with NAME a script in " + dirs.lsb_dir.string();
-        }
-        program = dirs.lsb_dir / name;
+        auto parsed = parse_lsb_agent(resource.agent);
+        if (auto* error = std::get_if<std::string>(&parsed)) return "resource " + in_quotes(resource.name) + ": " + *error;
+        program = dirs.lsb_dir / std::get<LsbAgent>(parsed).name;
         if (action == ResourceAction::monitor) verb = "status";
     } else if (is_ocf_agent(resource.agent)) {
         auto parsed = parse_ocf_agent(resource.agent);

@@ -15,6 +15,22 @@
 
 namespace hacluster::resources::test {
 
+namespace {
+
+// One action of the resource, run to its end.
+ProcessResult run_action(TestLoop& loop, ProcessRunner& runner, const ResourceConfig& r, ResourceAction action,
+                         const ScriptContext& context, const ScriptDirs& dirs) {
+    auto made = script_spec(r, action, context, dirs);
+    REQUIRE(std::holds_alternative<ProcessSpec>(made));
+    std::optional<ProcessResult> result;
+    runner.run(std::get<ProcessSpec>(made), [&](std::uint64_t, ProcessResult res) { result = std::move(res); });
+    REQUIRE(loop.run_until([&] { return result.has_value(); }));
+    INFO(to_string(action) << " output: " << result->output);
+    return *result;
+}
+
+}  // namespace
+
 TEST_CASE("ocf agent names: ocf:PROVIDER:TYPE, nothing that escapes the directory", "[ocf]") {
     CHECK(is_ocf_agent("ocf:heartbeat:IPaddr2"));
     CHECK_FALSE(is_ocf_agent("vip"));
@@ -102,15 +118,7 @@ TEST_CASE("ocf:heartbeat:Dummy from Debian's resource-agents runs unmodified", "
     const ScriptContext context{"g", "n1", 1, "test", Role::primary};
     TestLoop loop;
     ProcessRunner runner(loop.get());
-    const auto run = [&](ResourceAction action) {
-        auto made = script_spec(r, action, context, dirs);
-        REQUIRE(std::holds_alternative<ProcessSpec>(made));
-        std::optional<ProcessResult> result;
-        runner.run(std::get<ProcessSpec>(made), [&](std::uint64_t, ProcessResult res) { result = std::move(res); });
-        REQUIRE(loop.run_until([&] { return result.has_value(); }));
-        INFO(to_string(action) << " output: " << result->output);
-        return *result;
-    };
+    const auto run = [&](ResourceAction action) { return run_action(loop, runner, r, action, context, dirs); };
     CHECK(monitor_state(run(ResourceAction::monitor)) == ResourceState::stopped);
     CHECK(succeeded(run(ResourceAction::start)));
     CHECK(std::filesystem::exists(tmp.file("dummy1.state")));
@@ -120,10 +128,6 @@ TEST_CASE("ocf:heartbeat:Dummy from Debian's resource-agents runs unmodified", "
     CHECK(monitor_state(run(ResourceAction::monitor)) == ResourceState::stopped);
     CHECK(succeeded(run(ResourceAction::stop)));
 }
-
-}  // namespace hacluster::resources::test
-
-namespace hacluster::resources::test {
 
 TEST_CASE("lsb:NAME runs an init script: start, stop, and status as the monitor", "[lsb]") {
     TempDir tmp;
@@ -152,14 +156,7 @@ TEST_CASE("lsb:NAME runs an init script: start, stop, and status as the monitor"
 
     TestLoop loop;
     ProcessRunner runner(loop.get());
-    const auto run = [&](ResourceAction action) {
-        auto made = script_spec(r, action, context, dirs);
-        REQUIRE(std::holds_alternative<ProcessSpec>(made));
-        std::optional<ProcessResult> result;
-        runner.run(std::get<ProcessSpec>(made), [&](std::uint64_t, ProcessResult res) { result = std::move(res); });
-        REQUIRE(loop.run_until([&] { return result.has_value(); }));
-        return *result;
-    };
+    const auto run = [&](ResourceAction action) { return run_action(loop, runner, r, action, context, dirs); };
     CHECK(monitor_state(run(ResourceAction::monitor), r.agent) == ResourceState::stopped);
     CHECK(succeeded(run(ResourceAction::start)));
     CHECK(monitor_state(run(ResourceAction::monitor), r.agent) == ResourceState::running);
