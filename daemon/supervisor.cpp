@@ -30,6 +30,13 @@ std::shared_ptr<spdlog::logger> log() {
     return l ? l : spdlog::default_logger();
 }
 
+// One buffer for every read: the loop is single-threaded and each read callback
+// consumes its bytes before returning.
+void read_buffer(uv_handle_t*, size_t, uv_buf_t* buf) {
+    static char storage[4096];
+    *buf = uv_buf_init(storage, sizeof storage);
+}
+
 class Supervisor {
 public:
     Supervisor(uv_loop_t* loop, const SupervisorSetup& setup)
@@ -50,11 +57,7 @@ public:
             log()->critical("cannot read the daemon's pipe");
             return false;
         }
-        uv_read_start(reinterpret_cast<uv_stream_t*>(pipe_.get()),
-                      [](uv_handle_t*, size_t, uv_buf_t* buf) {
-                          static char storage[4096];
-                          *buf = uv_buf_init(storage, sizeof storage);
-                      },
+        uv_read_start(reinterpret_cast<uv_stream_t*>(pipe_.get()), read_buffer,
                       [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcept {
                           auto* self = static_cast<Supervisor*>(s->data);
                           if (self == nullptr) return;
@@ -245,11 +248,7 @@ private:
         log()->info("offered this node's groups to a new daemon");
         successor_ = std::move(client);
         successor_lines_ = LineSplitter{};
-        uv_read_start(reinterpret_cast<uv_stream_t*>(successor_.get()),
-                      [](uv_handle_t*, size_t, uv_buf_t* buf) {
-                          static char storage[256];
-                          *buf = uv_buf_init(storage, sizeof storage);
-                      },
+        uv_read_start(reinterpret_cast<uv_stream_t*>(successor_.get()), read_buffer,
                       [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcept {
                           auto* self = static_cast<Supervisor*>(s->data);
                           if (self == nullptr) return;

@@ -82,7 +82,9 @@ std::uint64_t now_ns() { return uv_hrtime(); }
 // A forked supervisor of one group whose single resource logs each action.
 class SupervisorProcess {
 public:
-    explicit SupervisorProcess(const TempDir& dir) : log_(dir.path / "actions") {
+    // daemon_pid: the process the supervisor takes for its daemon (0: unknown,
+    // treated as stopped, so the daemon's scripts are killed before a stop).
+    explicit SupervisorProcess(const TempDir& dir, pid_t daemon_pid = 0) : log_(dir.path / "actions") {
         const auto script = dir.path / "res";
         std::ofstream(script) << "#!/bin/sh\necho \"$1 $HACLUSTER_TERM $HACLUSTER_REASON\" >> '"
                               << log_.string() << "'\nexit 0\n";
@@ -123,6 +125,7 @@ public:
             setup.silence_limit = milliseconds(20);
             setup.lock_fd = lock_fd_;
             setup.handover_path = (dir.path / "handover.sock").string();
+            setup.daemon_pid = daemon_pid;
             ::_exit(run_supervisor(setup));
         }
         ::close(guards[0]);
@@ -321,4 +324,29 @@ TEST_CASE("supervisor: what the daemon left running dies before the supervisor's
     CHECK(WIFSIGNALED(status));
     CHECK(WTERMSIG(status) == SIGKILL);
     CHECK(sup.actions() == "stop 3 supervisor\n");
+}
+
+TEST_CASE("supervisor: a daemon that is only late keeps its scripts (its own stop may be running)",
+          "[supervisor]") {
+    TempDir dir;
+    // This test process plays the daemon: alive and running, but not beating.
+    SupervisorProcess sup(dir, ::getpid());
+    const pid_t script = ::fork();
+    REQUIRE(script >= 0);
+    if (script == 0) {
+        ::setsid();
+        ::execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::usleep(20'000);
+    sup.raw(encode_script({script, true}));
+    sup.guard(5, milliseconds(50));
+    // Silent past stop_at: the supervisor stops the group itself...
+    CHECK(sup.reports_for(milliseconds(1500), false) == "begun 0 5\ndone 0 5\n");
+    CHECK(sup.actions() == "stop 5 supervisor\n");
+    // ...but does not kill what the daemon runs: it may be the daemon's own stop.
+    int status = 0;
+    CHECK(::waitpid(script, &status, WNOHANG) == 0);
+    ::kill(script, SIGKILL);
+    ::waitpid(script, &status, 0);
 }
