@@ -1,6 +1,7 @@
 #include "daemon/config_loader.h"
 
 #include "agent/message_text.h"
+#include "daemon/hook_events.h"
 #include "resources/ocf_class.h"
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -442,6 +444,28 @@ void read_group(Reader& r, const json& v, const std::string& path, DaemonConfig&
     }
 }
 
+HookConfig read_hook(Reader& r, const json& v, const std::string& path) {
+    HookConfig hook;
+    if (!r.object(v, path, {"env", "events", "path", "timeout_ms"})) return hook;
+    r.required(v, path, "path", hook.path, [&r](const json& x, const std::string& p) { return r.string(x, p); });
+    r.optional(v, path, "timeout_ms", hook.timeout, [&r](const json& x, const std::string& p) {
+        auto ms = r.integer(x, p, hook_timeout_min_ms, hook_timeout_max_ms);
+        return ms ? std::optional<Duration>(std::chrono::milliseconds(*ms)) : std::nullopt;
+    });
+    r.optional(v, path, "events", hook.events, [&r](const json& x, const std::string& p) { return r.strings(x, p); });
+    if (const json* env = Reader::find(v, "env")) {
+        const std::string env_path = child_path(path, "env");
+        if (env->is_object()) {
+            for (const auto& [key, value] : env->items()) {
+                if (auto s = r.string(value, child_path(env_path, key))) hook.env.emplace(key, *s);
+            }
+        } else {
+            r.type_error(*env, env_path, "an object");
+        }
+    }
+    return hook;
+}
+
 void read_node(Reader& r, const json& v, const std::string& path, agent::NodeConfig& node) {
     if (!r.object(v, path, {"addresses", "name", "votes"})) return;
     r.required(v, path, "name", node.name,
@@ -458,7 +482,7 @@ DaemonConfig read_config(Reader& r, const json& root) {
     agent::ClusterConfig& cluster = config.cluster;
     if (!r.object(
             root, "",
-            {"auth_key_file", "cluster", "groups", "heartbeat", "lease", "nodes", "quorum"})) {
+            {"auth_key_file", "cluster", "groups", "heartbeat", "hooks", "lease", "nodes", "quorum"})) {
         return config;
     }
     const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
@@ -511,12 +535,62 @@ DaemonConfig read_config(Reader& r, const json& root) {
             read_group(r, (*groups)[g], index_path("groups", g), config);
         }
     }
+
+    if (const json* hooks = Reader::find(root, "hooks"); hooks != nullptr && r.array(*hooks, "hooks")) {
+        if (hooks->size() > max_hooks) {
+            r.add("hooks", "at most " + std::to_string(max_hooks) + " hooks are allowed, got " +
+                               std::to_string(hooks->size()));
+        } else {
+            for (std::size_t h = 0; h < hooks->size(); ++h) {
+                config.hooks.push_back(read_hook(r, (*hooks)[h], index_path("hooks", h)));
+            }
+        }
+    }
     return config;
+}
+
+std::string os_reason(int error) { return std::generic_category().message(error); }
+
+void check_hooks(Reader& r, const std::vector<HookConfig>& hooks) {
+    const std::vector<std::string> known = known_hook_events();
+    for (std::size_t h = 0; h < hooks.size(); ++h) {
+        const HookConfig& hook = hooks[h];
+        const std::string path = index_path("hooks", h);
+        const std::filesystem::path program(hook.path);
+        if (!program.is_absolute()) {
+            r.add(path + ".path", "must be an absolute path, got " + quote(hook.path));
+        } else if (std::error_code ec; !std::filesystem::is_regular_file(program, ec)) {
+            r.add(path + ".path", quote(hook.path) + " is not a file" + (ec ? ": " + ec.message() : ""));
+        } else if (::access(hook.path.c_str(), X_OK) != 0) {
+            r.add(path + ".path", quote(hook.path) + " is not executable: " + os_reason(errno));
+        }
+        for (const auto& [name, value] : hook.env) {
+            const std::string at = child_path(path + ".env", name);
+            const bool identifier = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+                                    std::all_of(name.begin(), name.end(), [](char c) {
+                                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                                    });
+            if (!identifier) {
+                r.add(at, "an environment variable name must be a shell identifier ([A-Za-z_][A-Za-z0-9_]*)");
+            } else if (is_event_variable(name)) {
+                r.add(at, "is set by the daemon for every event and cannot be configured");
+            }
+            if (value.find('\0') != std::string::npos) r.add(at, "contains a NUL byte");
+        }
+        for (std::size_t e = 0; e < hook.events.size(); ++e) {
+            if (std::find(known.begin(), known.end(), hook.events[e]) != known.end()) continue;
+            std::string list;
+            for (const std::string& name : known) list += (list.empty() ? "" : ", ") + name;
+            r.add(index_path(path + ".events", e),
+                  "unknown event " + quote(hook.events[e]) + " (known: " + list + ")");
+        }
+    }
 }
 
 // Rules beyond the structure, for a config whose structure is right.
 void check_config(Reader& r, const DaemonConfig& config) {
     for (agent::ConfigError& error : agent::validate(config.cluster)) r.add(std::move(error));
+    check_hooks(r, config.hooks);
 
     if (config.auth_key_file.empty()) r.add("auth_key_file", "must not be empty");
 
@@ -557,8 +631,6 @@ std::string too_large(std::string_view what, std::string_view size) {
            std::to_string(max_config_bytes) + " bytes (1 MiB) are allowed";
 }
 
-std::string os_reason(int error) { return std::generic_category().message(error); }
-
 class FileDescriptor {
 public:
     explicit FileDescriptor(int fd) : fd_(fd) {}
@@ -574,6 +646,10 @@ private:
 };
 
 }  // namespace
+
+bool HookConfig::wants(std::string_view event) const {
+    return events.empty() || std::find(events.begin(), events.end(), event) != events.end();
+}
 
 std::variant<DaemonConfig, std::vector<LoadError>> parse_config(
     std::string_view json_text) noexcept {

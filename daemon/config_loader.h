@@ -32,11 +32,34 @@ struct ResourceConfig {
 
 inline constexpr std::int64_t max_failures_limit = 1000;
 
+// A notify hook (README "Notify hooks"): a program run once per event, with the
+// event in its environment.
+struct HookConfig {
+    std::string path;  // absolute, executable (checked at load)
+    // Long enough for a mail or a webhook over a slow link; a hook that needs more
+    // should hand the work off and return.
+    agent::Duration timeout = std::chrono::milliseconds(5000);
+    std::vector<std::string> events;  // only these events; empty: every event
+    // Added to the run's environment (a webhook's URL, a mail address); PATH here
+    // replaces the default one.
+    std::map<std::string, std::string> env;
+
+    bool wants(std::string_view event) const;
+    bool operator==(const HookConfig&) const = default;
+};
+
+inline constexpr std::int64_t hook_timeout_min_ms = 100;
+inline constexpr std::int64_t hook_timeout_max_ms = 600000;
+// Each hook keeps its own queue and process; the bound keeps a config from
+// turning every event into hundreds of processes.
+inline constexpr std::size_t max_hooks = 32;
+
 struct DaemonConfig {
     agent::ClusterConfig cluster;
     std::uint16_t port = 5405;  // corosync's default: HA firewall rules usually allow it already
     std::string auth_key_file = "/etc/hacluster/authkey";  // beside the config, root-only
     std::vector<std::vector<ResourceConfig>> resources;  // per group, same index as cluster.groups
+    std::vector<HookConfig> hooks;  // run in their own queues, independent of each other
 };
 
 // One problem: where (a JSON path such as "groups[0].resources[1].agent", or ""

@@ -8,23 +8,12 @@
 
 #include "agent/overloaded.h"
 #include "agent/timing.h"
+#include "daemon/hook_events.h"
 #include "daemon/node_files.h"
 
 namespace hacluster::daemon {
 
 namespace {
-
-std::string iso_time(std::chrono::system_clock::time_point t) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms % 1000));
-    return buf;
-}
 
 std::shared_ptr<spdlog::logger> logger(const char* name) {
     auto l = spdlog::get(name);
@@ -66,11 +55,13 @@ DaemonShell::DaemonShell(uv_loop_t* loop, DaemonConfig config, agent::NodeId sel
       }),
       control_(loop, [this](const nlohmann::json& r, ControlServer::Respond respond) {
           handle_request(r, std::move(respond));
-      }) {
+      }),
+      hooks_(loop, config_.hooks) {
     actions_.on_failed([this](const agent::in::GroupFailed& failed) { feed(failed); });
     const std::size_t groups = config_.cluster.groups.size();
     lost_at_.resize(groups);
     lost_from_.resize(groups);
+    hook_roles_.resize(groups, agent::Role::standby);
 }
 
 DaemonShell::~DaemonShell() = default;
@@ -200,6 +191,12 @@ void DaemonShell::reload(const std::filesystem::path& file) {
         return;
     }
     const DaemonConfig& fresh = std::get<DaemonConfig>(loaded);
+    // Hooks are this node's own business (not in the config hash): they change now.
+    if (fresh.hooks != config_.hooks) {
+        logger("main")->info("reload: hooks changed | file={} hooks={}", file.string(), fresh.hooks.size());
+        config_.hooks = fresh.hooks;
+        hooks_.replace(fresh.hooks);
+    }
     if (agent::config_hash(fresh.cluster) == agent::config_hash(config_.cluster) &&
         fresh.port == config_.port) {
         logger("main")->info("reload: no relevant setting changed | file={}", file.string());
@@ -243,7 +240,10 @@ void DaemonShell::step(const agent::Input& input) {
     // One view per step: a holder that released (a switchover, a graceful leave) is
     // lost from now; and who ran what before the next step tells a later node_down
     // which group lost its primary (failover timing in status).
-    std::vector<agent::GroupView> groups = agent_->view().groups;
+    agent::View view = agent_->view();
+    hook_quorum_ = view.quorum;
+    std::vector<agent::GroupView> groups = std::move(view.groups);
+    for (std::size_t g = 0; g < groups.size() && g < hook_roles_.size(); ++g) hook_roles_[g] = groups[g].role;
     for (std::size_t g = 0; g < groups.size(); ++g) {
         // Monitors run while the group is primary here, from one tenure to the next.
         const bool primary = groups[g].role == agent::Role::primary;
@@ -329,7 +329,7 @@ void DaemonShell::record(const agent::out::Transition& t) {
     const std::string group = t.group ? config_.cluster.groups[*t.group].name : "";
     logger("agent")->log(level_of(t.kind), "{}{}{} | node={} term={} reason={}", agent::to_string(t.kind),
                          group.empty() ? "" : " ", group, node_name(t.node), t.term, t.reason);
-    nlohmann::json e = {{"at", iso_time(wall)},
+    nlohmann::json e = {{"at", rfc3339_ms(wall)},
                         {"kind", agent::to_string(t.kind)},
                         {"node", node_name(t.node)},
                         {"group", t.group ? nlohmann::json(group) : nlohmann::json(nullptr)},
@@ -337,6 +337,7 @@ void DaemonShell::record(const agent::out::Transition& t) {
                         {"reason", t.reason}};
     events_.push_back(std::move(e));
     while (events_.size() > max_events) events_.pop_front();
+    notify_hooks(t, wall);
 
     // Failover timing as this node saw it: from losing the old primary (its node
     // went down, or it stopped) to a new start here.
@@ -355,12 +356,50 @@ void DaemonShell::record(const agent::out::Transition& t) {
         last_failover_ = {{"group", group},
                           {"from", node_name(*lost_from_[g])},
                           {"to", node_name(self_)},
-                          {"at", iso_time(wall)},
+                          {"at", rfc3339_ms(wall)},
                           {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                               wall - *lost_at_[g])
                                               .count()}};
         lost_at_[g].reset();
     }
+}
+
+void DaemonShell::notify_hooks(const agent::out::Transition& t, std::chrono::system_clock::time_point wall) {
+    using K = agent::out::TransitionKind;
+    using agent::Role;
+    HookFacts facts{config_.cluster.cluster, node_name(self_), node_name(t.node), "", "", wall, ++hook_sequence_};
+    if (t.group && *t.group < hook_roles_.size()) {
+        facts.group = config_.cluster.groups[*t.group].name;
+        Role& role = hook_roles_[*t.group];
+        facts.previous_state = agent::to_string(role);
+        // Several transitions of a group may come out of one step (claiming, then
+        // starting): each one's previous state is the role the one before left.
+        switch (t.kind) {
+            case K::claiming: role = Role::claiming; break;
+            case K::starting: role = Role::starting; break;
+            case K::started: role = Role::primary; break;
+            case K::stopping: role = Role::stopping; break;
+            case K::stopped:
+            case K::released: role = Role::standby; break;
+            case K::stop_failed: role = Role::stop_failed; break;
+            default: break;  // the view after the step settles the rest
+        }
+    } else {
+        switch (t.kind) {
+            case K::node_up:
+            case K::link_up: facts.previous_state = "down"; break;
+            case K::node_down:
+            case K::node_restarted:
+            case K::link_down:
+            case K::left: facts.previous_state = "up"; break;
+            case K::standby: facts.previous_state = "online"; break;
+            case K::online: facts.previous_state = "standby"; break;
+            case K::quorum_won:
+            case K::quorum_lost: facts.previous_state = agent::wire::to_string(hook_quorum_); break;
+            default: break;
+        }
+    }
+    hooks_.notify(make_hook_event(t, facts));
 }
 
 nlohmann::json DaemonShell::events(std::size_t limit) const {

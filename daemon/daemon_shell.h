@@ -16,6 +16,7 @@
 #include "daemon/config_loader.h"
 #include "daemon/control_server.h"
 #include "daemon/hmac_sha256.h"
+#include "daemon/hook_runner.h"
 #include "daemon/udp_transport.h"
 #include "resources/uv_handle.h"
 
@@ -84,6 +85,9 @@ public:
     // The supervisor's pipe has reports: feed them now (also done before every input).
     void supervisor_reported();
 
+    // No hook runs or waits (a graceful exit gives the last events a moment).
+    bool hooks_idle() const { return hooks_.idle(); }
+
     nlohmann::json status() const;
     nlohmann::json events(std::size_t limit) const;
 
@@ -95,6 +99,7 @@ private:
     void step(const agent::Input& input);
     void execute(std::vector<agent::Output> outputs);
     void record(const agent::out::Transition& t);
+    void notify_hooks(const agent::out::Transition& t, std::chrono::system_clock::time_point wall);
     void handle_request(const nlohmann::json& request, ControlServer::Respond respond);
     std::string node_name(agent::NodeId n) const;
 
@@ -133,6 +138,12 @@ private:
     std::vector<agent::in::SupervisorStop> early_reports_;  // read before the core existed
     bool left_ = false;
     bool leave_pending_ = false;  // SIGTERM before the core existed
+    // What hooks are told as HACLUSTER_PREVIOUS_STATE: this node's role per group
+    // as of the last transition, and the quorum state before the current step.
+    std::vector<agent::Role> hook_roles_;
+    agent::wire::QuorumState hook_quorum_ = agent::wire::QuorumState::pending;
+    std::uint64_t hook_sequence_ = 0;
+    HookRunner hooks_;  // last: its runs are killed before anything they might ask about goes
 
     static constexpr std::size_t max_events = 1000;
 };

@@ -54,7 +54,11 @@ struct Context {
     std::string config_file;
     uv_timer_t* deadline;
     std::uint64_t leave_bound_ms;
+    int drain_polls = 0;
 };
+
+// After a graceful leave, hooks still running get up to 200 × 10 ms.
+constexpr int max_drain_polls = 200;
 
 // Leave gracefully, but exit after the bound whatever happens.
 void leave_within_bound(Context* c) {
@@ -218,9 +222,21 @@ int main(int argc, char** argv) {
             exit_code = 1;
             leave_within_bound(&ctx);
         });
-        shell.on_left([&loop] {
+        // The hooks of the last events (demoted, left) get a short, bounded moment
+        // to run: the groups are already released, so nothing waits on them.
+        resources::UvHandle<uv_timer_t> hooks_drain;
+        hooks_drain.init(&ctx, [&](uv_timer_t* h) { return uv_timer_init(&loop, h); });
+        shell.on_left([&hooks_drain] {
             spdlog::info("left the cluster");
-            uv_stop(&loop);
+            uv_timer_start(hooks_drain.get(),
+                           [](uv_timer_t* t) noexcept {
+                               auto* c = static_cast<Context*>(t->data);
+                               if (c->shell->hooks_idle() || ++c->drain_polls > max_drain_polls) {
+                                   uv_timer_stop(t);
+                                   uv_stop(c->loop);
+                               }
+                           },
+                           0, 10);
         });
         uv_run(&loop, UV_RUN_DEFAULT);
         supervisor->detach();

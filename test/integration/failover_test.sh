@@ -259,8 +259,40 @@ test_switchover_and_standby() {
   check "exactly one node holds the VIP" one_holder
 }
 
+# Sequence numbers of NODE's hook runs, in the order they ran, strictly ascending.
+hook_sequences_ascending() {
+  awk -v node="$2" '$1 == node { if ($5 <= last) bad = 1; last = $5 } END { exit bad }' "$1"
+}
+
+test_hooks() {
+  # One hook on every node, appending "LOCAL EVENT NODE GROUP SEQUENCE" to a shared file.
+  local hooks; hooks=$(mktemp -d /tmp/hacluster-it-hooks-XXXXXX)
+  local log="$hooks/events"
+  printf '#!/bin/sh\necho "$HACLUSTER_LOCAL_NODE $HACLUSTER_EVENT $HACLUSTER_NODE ${HACLUSTER_GROUP:--} $HACLUSTER_SEQUENCE" >> %s\n' \
+    "$log" > "$hooks/record"
+  chmod 755 "$hooks/record"
+  local HA_CONFIG_EXTRA="\"hooks\": [{\"path\": \"$hooks/record\", \"timeout_ms\": 2000}],"
+  fresh_cluster hooks
+  local old new; old=$(ha_vip_holders)
+  check "$old's hook saw it promoted" ha_wait 'grep -q "^$old promoted $old web " "$log"' 3
+  ip -n "$(ha_ns "$old")" link set eth0 down
+  check "the VIP answers from another node after cutting $old's link" \
+    ha_wait 'p=$(ha_probe); [ -n "$p" ] && [ "$p" != "'"$old"'" ]' 5
+  new=$(ha_vip_holders | tr ' ' '\n' | grep -v "^$old$" | head -n 1)
+  check "$new's hook saw $old go down" ha_wait 'grep -q "^$new node_down $old - " "$log"' 3
+  check "$new's hook saw it promoted" ha_wait 'grep -q "^$new promoted $new web " "$log"' 3
+  check "the isolated $old's hook saw it demoted" ha_wait 'grep -q "^$old demoted $old web " "$log"' 5
+  local i
+  for ((i = 1; i <= HA_NODES; i++)); do
+    check "n$i's hook ran its events in order" hook_sequences_ascending "$log" "n$i"
+  done
+  [ "$failed" -eq 0 ] || cat "$log"
+  ip -n "$(ha_ns "$old")" link set eth0 up
+  rm -rf "$hooks"
+}
+
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"

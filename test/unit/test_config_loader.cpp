@@ -439,7 +439,7 @@ TEST_CASE("unknown keys are errors at every level", "[config_loader]") {
     SECTION("top level") {
         j["heartbeats"] = json::object();
         require_single_error(j, "heartbeats",
-                             {"unknown key (known: auth_key_file, cluster, groups, heartbeat, "
+                             {"unknown key (known: auth_key_file, cluster, groups, heartbeat, hooks, "
                               "lease, nodes, quorum)"});
     }
     SECTION("in a node") {
@@ -738,5 +738,75 @@ TEST_CASE("load_config reads a file", "[config_loader]") {
         CHECK(contains(errors[0].message, "huge.json"));
         CHECK(contains(errors[0].message, "1048577 bytes"));
         CHECK(contains(errors[0].message, "1 MiB"));
+    }
+}
+
+TEST_CASE("hooks: paths, timeouts, event filters and env are checked", "[config_loader][hooks]") {
+    TempDir dir;
+    const auto hook = dir.write("hook", "#!/bin/sh\n");
+    std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+    const auto plain = dir.write("plain", "not a program\n");
+    std::filesystem::permissions(plain, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+    SECTION("defaults and every key") {
+        json config = example();
+        config["hooks"] = json::array({{{"path", hook.string()}},
+                                       {{"path", hook.string()},
+                                        {"timeout_ms", 100},
+                                        {"events", {"node_down", "promoted", "quorum_gained"}},
+                                        {"env", {{"HACLUSTER_WEBHOOK_URL", "http://127.0.0.1/"}}}}});
+        const DaemonConfig loaded = require_loads(config.dump());
+        REQUIRE(loaded.hooks.size() == 2);
+        CHECK(loaded.hooks[0].path == hook.string());
+        CHECK(loaded.hooks[0].timeout == 5000ms);
+        CHECK(loaded.hooks[0].events.empty());
+        CHECK(loaded.hooks[0].wants("node_up"));
+        CHECK(loaded.hooks[1].timeout == 100ms);
+        CHECK(loaded.hooks[1].wants("promoted"));
+        CHECK_FALSE(loaded.hooks[1].wants("node_up"));
+        CHECK(loaded.hooks[1].env.at("HACLUSTER_WEBHOOK_URL") == "http://127.0.0.1/");
+    }
+    SECTION("a relative path") {
+        json config = example();
+        config["hooks"] = json::array({{{"path", hook.string()}}, {{"path", "hooks/syslog"}}});
+        require_single_error(config, "hooks[1].path", {"absolute", "hooks/syslog"});
+    }
+    SECTION("a missing or non-executable file") {
+        json config = example();
+        config["hooks"] = json::array({{{"path", (dir.path() / "missing").string()}}, {{"path", plain.string()}}});
+        const auto errors = require_errors(config.dump());
+        require_error(errors, "hooks[0].path", {"is not a file"});
+        require_error(errors, "hooks[1].path", {"is not executable"});
+    }
+    SECTION("timeout out of range") {
+        json config = example();
+        config["hooks"] = json::array({{{"path", hook.string()}, {"timeout_ms", 99}}});
+        require_single_error(config, "hooks[0].timeout_ms", {"100..600000", "99"});
+        config["hooks"][0]["timeout_ms"] = 600001;
+        require_single_error(config, "hooks[0].timeout_ms", {"100..600000", "600001"});
+    }
+    SECTION("an unknown event lists the known ones") {
+        json config = example();
+        config["hooks"] = json::array({{{"path", hook.string()}, {"events", {"node_down", "started"}}}});
+        require_single_error(config, "hooks[0].events[1]",
+                             {"unknown event \"started\"", "known:", "promoted", "quorum_gained", "node_down"});
+    }
+    SECTION("env names and reserved variables") {
+        json config = example();
+        config["hooks"] = json::array(
+            {{{"path", hook.string()}, {"env", {{"HACLUSTER_EVENT", "x"}, {"1BAD", "x"}, {"PATH", "/opt/bin"}}}}});
+        const auto errors = require_errors(config.dump());
+        CHECK(errors.size() == 2);
+        require_error(errors, "hooks[0].env.HACLUSTER_EVENT", {"set by the daemon"});
+        require_error(errors, "hooks[0].env.1BAD", {"shell identifier"});
+        config["hooks"][0]["env"] = {{"OK", 1}};
+        require_single_error(config, "hooks[0].env.OK", {"expected a string"});
+    }
+    SECTION("unknown keys and wrong types") {
+        json config = example();
+        config["hooks"] = json::array({{{"path", hook.string()}, {"timeout", 5}}});
+        require_single_error(config, "hooks[0].timeout", {"unknown key", "env, events, path, timeout_ms"});
+        config["hooks"] = json::object();
+        require_single_error(config, "hooks", {"expected an array"});
     }
 }
