@@ -307,3 +307,27 @@ TEST_CASE("the webhook example hook POSTs every field as JSON", "[hooks][example
                                  {"time", "2026-11-22T23:35:01.042Z"},
                                  {"time_ms", 1795390501042}});
 }
+
+TEST_CASE("a reload keeps an unchanged hook's queue and stops feeding a removed one", "[hooks]") {
+    TempDir dir;
+    const auto kept_out = dir.path / "kept";
+    const auto gone_out = dir.path / "gone";
+    const auto go = dir.path / "go";
+    const std::string wait_for_go =
+        "i=0; while [ ! -e '" + go.string() + "' ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done\n";
+    const auto kept = write_script(dir.path / "kept.sh", wait_for_go + "echo \"$HACLUSTER_SEQUENCE\" >> '" +
+                                                              kept_out.string() + "'\n");
+    const auto gone = write_script(dir.path / "gone.sh", wait_for_go + "echo \"$HACLUSTER_SEQUENCE\" >> '" +
+                                                              gone_out.string() + "'\n");
+    Loop l;
+    HookRunner runner(&l.loop, {hook(gone), hook(kept)});
+    for (std::uint64_t s = 1; s <= 3; ++s) runner.notify(event(K::node_down, s));
+    REQUIRE(run_until(&l.loop, [&] { return runner.queued(0) == 2 && runner.queued(1) == 2; }));
+    runner.replace({hook(kept)});
+    CHECK(runner.queued(0) == 2);  // "kept" is now the first hook, its queue intact
+    runner.notify(event(K::node_down, 4));
+    std::ofstream(go) << "";
+    REQUIRE(run_until(&l.loop, [&] { return runner.idle(); }));
+    CHECK(read_file(kept_out) == "1\n2\n3\n4\n");
+    CHECK(read_file(gone_out) == "1\n");  // the run in progress finished; nothing after it
+}

@@ -265,10 +265,10 @@ hook_sequences_ascending() {
 }
 
 test_hooks() {
-  # One hook on every node, appending "LOCAL EVENT NODE GROUP SEQUENCE" to a shared file.
+  # One hook on every node, appending "LOCAL EVENT NODE GROUP SEQUENCE PREVIOUS" to a shared file.
   local hooks; hooks=$(mktemp -d /tmp/hacluster-it-hooks-XXXXXX)
   local log="$hooks/events"
-  printf '#!/bin/sh\necho "$HACLUSTER_LOCAL_NODE $HACLUSTER_EVENT $HACLUSTER_NODE ${HACLUSTER_GROUP:--} $HACLUSTER_SEQUENCE" >> %s\n' \
+  printf '#!/bin/sh\necho "$HACLUSTER_LOCAL_NODE $HACLUSTER_EVENT $HACLUSTER_NODE ${HACLUSTER_GROUP:--} $HACLUSTER_SEQUENCE ${HACLUSTER_PREVIOUS_STATE:--}" >> %s\n' \
     "$log" > "$hooks/record"
   chmod 755 "$hooks/record"
   local HA_CONFIG_EXTRA="\"hooks\": [{\"path\": \"$hooks/record\", \"timeout_ms\": 2000}],"
@@ -279,13 +279,18 @@ test_hooks() {
   check "the VIP answers from another node after cutting $old's link" \
     ha_wait 'p=$(ha_probe); [ -n "$p" ] && [ "$p" != "'"$old"'" ]' 5
   new=$(ha_vip_holders | tr ' ' '\n' | grep -v "^$old$" | head -n 1)
-  check "$new's hook saw $old go down" ha_wait 'grep -q "^$new node_down $old - " "$log"' 3
-  check "$new's hook saw it promoted" ha_wait 'grep -q "^$new promoted $new web " "$log"' 3
-  check "the isolated $old's hook saw it demoted" ha_wait 'grep -q "^$old demoted $old web " "$log"' 5
+  check "$new's hook saw $old go down" ha_wait 'grep -q "^$new node_down $old - [0-9]* up$" "$log"' 3
+  check "$new's hook saw it promoted, after promoting" ha_wait 'grep -q "^$new promoted $new web [0-9]* starting$" "$log"' 3
+  check "the isolated $old's hook saw it demoted" ha_wait 'grep -q "^$old demoted $old web [0-9]* stopping$" "$log"' 5
   local i
   for ((i = 1; i <= HA_NODES; i++)); do
     check "n$i's hook ran its events in order" hook_sequences_ascending "$log" "n$i"
   done
+  # A graceful stop gives the hooks of its last event a moment before the exit.
+  local third; third=$(printf '%s\n' n1 n2 n3 | grep -v -e "^$old$" -e "^$new$" | head -n 1)
+  kill -TERM "$(ha_pid "$third")"
+  check "$third's hook saw it leave before its daemon exited" \
+    ha_wait 'grep -q "^$third left $third - " "$log"' 5
   [ "$failed" -eq 0 ] || cat "$log"
   ip -n "$(ha_ns "$old")" link set eth0 up
   rm -rf "$hooks"
