@@ -9,6 +9,7 @@
 #include <utility>
 #include <variant>
 
+#include "ctl/agent_info.h"
 #include "ctl/config_check.h"
 #include "ctl/control_client.h"
 #include "ctl/data_reader.h"
@@ -185,6 +186,16 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
     CLI::App* check = leaf(*config, "check", "validate a config file with the daemon's loader and explain its timing");
     check->add_option("FILE", file, "the config file, e.g. /etc/hacluster/cluster.json")->required();
 
+    std::string agent_name;
+    CLI::App* agent = app.add_subcommand("agent", "resource agents on this node");
+    agent->require_subcommand(1);
+    add_global_options(*agent, globals);
+    CLI::App* agent_info_cmd = leaf(*agent, "info", "what an agent is, its parameters and actions (no daemon needed)");
+    agent_info_cmd
+        ->add_option("NAME", agent_name,
+                     "ocf:PROVIDER:TYPE, lsb:NAME, systemd:UNIT, vip or a script's absolute path")
+        ->required();
+
     try {
         std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them backwards
         app.parse(reversed);
@@ -217,6 +228,10 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (keygen_cmd->parsed()) return keygen(file, globals, out, err);
     if (check->parsed()) {
         return check_config(file, globals.json ? OutputFormat::json : OutputFormat::text, out, err);
+    }
+    if (agent_info_cmd->parsed()) {
+        return agent_info(agent_name, resources::ScriptDirs::standard(),
+                          globals.json ? OutputFormat::json : OutputFormat::text, out, err);
     }
     err << prefix << "no command given\n";  // require_subcommand makes this unreachable
     return ExitCode::usage;

@@ -8,6 +8,7 @@
 #include "ctl/control_client.h"
 #include "ctl/text_table.h"
 #include "daemon/config_loader.h"
+#include "daemon/ocf_defaults.h"
 
 namespace hacluster::ctl {
 
@@ -36,6 +37,12 @@ Json timing_json(const std::filesystem::path& file, const agent::ClusterConfig& 
 ExitCode check_config(const std::filesystem::path& file, OutputFormat format, std::ostream& out,
                       std::ostream& err) {
     auto loaded = daemon::load_config(file);
+    if (auto* config = std::get_if<daemon::DaemonConfig>(&loaded)) {
+        // As haclusterd does: this node's OCF agents and their meta-data.
+        if (auto errors = daemon::apply_ocf_metadata(*config, resources::ScriptDirs::standard()); !errors.empty()) {
+            loaded = std::move(errors);
+        }
+    }
     if (const auto* errors = std::get_if<std::vector<daemon::LoadError>>(&loaded)) {
         for (const daemon::LoadError& e : *errors) {
             err << "haclusterctl: " << terminal_safe(file.string()) << ": "

@@ -18,6 +18,7 @@
 #include "daemon/group_actions.h"
 #include "daemon/handover.h"
 #include "daemon/node_files.h"
+#include "daemon/ocf_defaults.h"
 #include "daemon/supervisor_link.h"
 #include "resources/uv_handle.h"
 
@@ -107,6 +108,13 @@ int main(int argc, char** argv) {
         return exit_config;
     }
     DaemonConfig config = std::get<DaemonConfig>(std::move(loaded));
+    // The OCF agents must be installed here, and their meta-data fills the defaults.
+    if (auto errors = apply_ocf_metadata(config, resources::ScriptDirs::standard()); !errors.empty()) {
+        for (const LoadError& e : errors) {
+            std::fprintf(stderr, "%s: %s: %s\n", config_file.c_str(), e.path.c_str(), e.message.c_str());
+        }
+        return exit_config;
+    }
     if (check_only) {
         std::printf("config OK: %s\n%s", config_file.c_str(),
                     agent::explain_timing(config.cluster).c_str());

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "agent/assert.h"
+#include "resources/ocf_class.h"
 
 namespace hacluster::resources {
 
@@ -102,7 +103,12 @@ void GroupExecutor::begin() {
     a.deadline_ns = a.begin_ns + static_cast<std::uint64_t>(std::max<std::int64_t>(a.request.timeout.count(), 0));
     const std::size_t n = group_.resources.size();
     if (a.request.action == ScriptAction::start) {
-        for (std::size_t i = 0; i < n; ++i) a.plan.push_back({i, ResourceAction::start});
+        for (std::size_t i = 0; i < n; ++i) {
+            if (is_ocf_agent(group_.resources[i].agent) && !validated_.contains(i)) {
+                a.plan.push_back({i, ResourceAction::validate});
+            }
+            a.plan.push_back({i, ResourceAction::start});
+        }
     } else {
         for (std::size_t i = n; i-- > 0;) a.plan.push_back({i, ResourceAction::stop});
     }
@@ -164,16 +170,23 @@ bool GroupExecutor::on_step_done(const Step& step, const ProcessResult& result) 
     const ResourceConfig& resource = group_.resources[step.index];
     const bool budget_spent = result.status == ExecStatus::timed_out && a.child_limited_by_budget;
     a.child_limited_by_budget = false;
-    if (!succeeded(result)) {
+    // OCF: 3 (unimplemented) is an agent without validate-all, nothing wrong.
+    const bool validated = step.action == ResourceAction::validate && result.status == ExecStatus::done &&
+                           (result.exit_code == ocf_success || result.exit_code == ocf_unimplemented);
+    if (validated) validated_.insert(step.index);
+    if (!validated && !succeeded(result)) {
         if (!a.failure) {
             a.failure = GroupResult{a.request.op, a.request.action, result.status, result.exit_code,
                                     resource.name, result.status == ExecStatus::spawn_failed ? result.output : "",
                                     {}};
         }
-        if (step.action == ResourceAction::start && !budget_spent) {
+        const bool starting = step.action == ResourceAction::start || step.action == ResourceAction::validate;
+        if (starting && !budget_spent) {
             a.rolling_back = true;
             a.plan.clear();
-            for (std::size_t i = step.index + 1; i-- > 0;) a.plan.push_back({i, ResourceAction::stop});
+            // A resource that failed validation never started: nothing of it to undo.
+            const std::size_t undo = step.action == ResourceAction::validate ? step.index : step.index + 1;
+            for (std::size_t i = undo; i-- > 0;) a.plan.push_back({i, ResourceAction::stop});
             logger_->warn("start of group {} failed at {}; stopping {} resource(s) in reverse order | term={}",
                           group_.group, resource.name, a.plan.size(), a.request.term);
         }
@@ -294,7 +307,8 @@ void GroupExecutor::monitor(const std::string& name, MonitorRequest request, OnM
 void GroupExecutor::log_step(const Action& a, const Step& step, const ProcessResult& r) const {
     const std::string& name = group_.resources[step.index].name;
     const char* action = to_string(step.action);
-    const bool ok = succeeded(r);
+    const bool ok = succeeded(r) || (step.action == ResourceAction::validate && r.status == ExecStatus::done &&
+                                     r.exit_code == ocf_unimplemented);
     if (ok) {
         logger_->info("{} {} ok | group={} term={} ms={}", action, name, group_.group, a.request.term,
                       ms(r.duration));

@@ -13,6 +13,12 @@
 //   is killed (TERM, grace, KILL of its process group) and the result is
 //   timed_out. A start that ran out of time is not rolled back (there is no time
 //   left; the core follows a failed start with a stop).
+// - the first start of each OCF resource in this executor's life (one daemon
+//   process) runs the agent's `validate-all` first, within the start's time:
+//   0, or 3 (not implemented), goes on to the start; any other result is the
+//   start's failure, with validate-all's exit code (2 invalid, 5 not installed,
+//   6 not configured), and the resource's start does not run. Its rollback stops
+//   only the resources before it. A failed validation is tried again at the next start.
 //
 // One action runs at a time. An action that arrives while another runs waits for
 // it (the core cancels a start and asks for a stop at once: the stop must not run
@@ -26,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -159,6 +166,7 @@ private:
     std::optional<Action> current_;
     std::deque<Action> queue_;
     std::map<std::string, ProcessId> monitors_;  // resource name -> running monitor
+    std::set<std::size_t> validated_;            // OCF resources whose validate-all passed
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // callbacks hold a weak_ptr
 };
 

@@ -1,6 +1,7 @@
 #include "resources/script_class.h"
 
 #include "resources/ocf_class.h"
+#include "resources/systemd_class.h"
 
 #include <unistd.h>
 
@@ -15,6 +16,7 @@ const char* to_string(ResourceAction action) {
         case ResourceAction::start: return "start";
         case ResourceAction::stop: return "stop";
         case ResourceAction::monitor: return "monitor";
+        case ResourceAction::validate: return "validate-all";
     }
     return "unknown";
 }
@@ -57,6 +59,13 @@ ResourceState monitor_state(const ProcessResult& result, std::string_view agent)
         if (result.exit_code == 3) return ResourceState::stopped;
         return ResourceState::failed;
     }
+    if (is_systemd_agent(agent)) {
+        switch (systemd_state(result)) {
+            case SystemdState::running: return ResourceState::running;
+            case SystemdState::stopped: return ResourceState::stopped;
+            case SystemdState::failed: return ResourceState::failed;
+        }
+    }
     return monitor_state(result);
 }
 
@@ -74,6 +83,7 @@ ScriptDirs ScriptDirs::standard() {
     } else {
         result.ocf_root = default_ocf_root;
     }
+    if (const char* path = std::getenv("PATH"); path != nullptr && *path != '\0') result.search_path = path;
     return result;
 }
 
@@ -127,8 +137,24 @@ std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resourc
                                                    const ScriptContext& context, const ScriptDirs& dirs) {
     std::optional<OcfAgent> ocf;
     std::filesystem::path program;
+    std::vector<std::string> argv_tail;  // after the verb
     const char* verb = to_string(action);
-    if (resource.agent.starts_with("lsb:")) {
+    if (action == ResourceAction::validate && !is_ocf_agent(resource.agent)) {
+        return "resource " + in_quotes(resource.name) + ": validate-all is an OCF action, and " +
+               in_quotes(resource.agent) + " is not an OCF agent";
+    }
+    if (is_systemd_agent(resource.agent)) {
+        auto parsed = parse_systemd_agent(resource.agent);
+        if (auto* error = std::get_if<std::string>(&parsed)) return "resource " + in_quotes(resource.name) + ": " + *error;
+        auto systemctl = find_systemctl(dirs.search_path);
+        if (!systemctl) {
+            return "resource " + in_quotes(resource.name) + ": no executable systemctl in PATH (" + dirs.search_path +
+                   ")";
+        }
+        program = *systemctl;
+        if (action == ResourceAction::monitor) verb = "is-active";
+        argv_tail.push_back(std::get<SystemdAgent>(parsed).unit);
+    } else if (resource.agent.starts_with("lsb:")) {
         auto parsed = parse_lsb_agent(resource.agent);
         if (auto* error = std::get_if<std::string>(&parsed)) return "resource " + in_quotes(resource.name) + ": " + *error;
         program = dirs.lsb_dir / std::get<LsbAgent>(parsed).name;
@@ -146,9 +172,10 @@ std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resourc
 
     ProcessSpec spec;
     spec.argv = {program.string(), verb};
+    for (std::string& arg : argv_tail) spec.argv.push_back(std::move(arg));
     spec.cwd = "/";
     Role role = context.role;
-    if (action == ResourceAction::start) role = Role::primary;
+    if (action == ResourceAction::start || action == ResourceAction::validate) role = Role::primary;
     if (action == ResourceAction::stop) role = Role::standby;
     spec.env = {
         "HACLUSTER_GROUP=" + context.group,
@@ -173,7 +200,10 @@ std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resourc
         spec.env.push_back(variable + "=" + value);
     }
     switch (action) {
-        case ResourceAction::start: spec.timeout = start_timeout(resource); break;
+        case ResourceAction::start:
+        case ResourceAction::validate:  // part of the first start
+            spec.timeout = start_timeout(resource);
+            break;
         case ResourceAction::stop: spec.timeout = stop_timeout(resource); break;
         case ResourceAction::monitor: spec.timeout = monitor_timeout(resource); break;
     }

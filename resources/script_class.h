@@ -16,7 +16,8 @@
 
 namespace hacluster::resources {
 
-enum class ResourceAction : std::uint8_t { start, stop, monitor };
+// validate: OCF's `validate-all`, run before an OCF resource's first start.
+enum class ResourceAction : std::uint8_t { start, stop, monitor, validate };
 const char* to_string(ResourceAction action);
 ResourceAction to_resource_action(agent::ScriptAction action);
 
@@ -28,6 +29,7 @@ const char* to_string(Role role);
 // OCF exit codes the script class gives a meaning to; every other code is a
 // failure.
 inline constexpr int ocf_success = 0;
+inline constexpr int ocf_unimplemented = 3;
 inline constexpr int ocf_not_running = 7;
 inline constexpr int ocf_running_promoted = 8;
 inline constexpr int ocf_degraded = 190;
@@ -44,7 +46,8 @@ enum class ResourceState : std::uint8_t { running, stopped, failed };
 const char* to_string(ResourceState state);
 ResourceState monitor_state(const ProcessResult& result);
 // The same for the resource's class: an lsb:NAME `status` says 3 for stopped
-// (LSB 4.1: 0 running, 1/2 dead with a pid or lock file left, 3 not running).
+// (LSB 4.1: 0 running, 1/2 dead with a pid or lock file left, 3 not running); a
+// systemd:UNIT's `systemctl is-active` is read by systemd_state().
 ResourceState monitor_state(const ProcessResult& result, std::string_view agent);
 
 // Where bundled agents are looked up, in order.
@@ -58,6 +61,8 @@ struct ScriptDirs {
     std::filesystem::path ocf_root = "/usr/lib/ocf";
     // Where lsb:NAME init scripts live.
     std::filesystem::path lsb_dir = "/etc/init.d";
+    // Where systemd:UNIT finds systemctl: the daemon's $PATH (tests put a stand-in first).
+    std::string search_path = "/usr/sbin:/usr/bin:/sbin:/bin";
     // $HACLUSTER_SCRIPTS_DIR when set and not empty, then the source tree's
     // scripts/ (configured by CMake, so a build runs without installing), then
     // installed_scripts_dir. Reads the environment once, here.

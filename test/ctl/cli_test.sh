@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The real haclusterctl binary: help, usage errors, an unreachable daemon, keygen,
-# config check. Usage: cli_test.sh PATH/TO/haclusterctl
+# config check, agent info. Usage: cli_test.sh PATH/TO/haclusterctl
 set -uo pipefail
 ctl=${1:?usage: cli_test.sh HACLUSTERCTL}
 tmp=$(mktemp -d /tmp/hactl-cli-XXXXXX)
@@ -79,6 +79,53 @@ grep_in out "worst-case failover" "config check explains the timing"
 sed 's/"timeout_ms"/"timeout_msec"/' "$tmp/cluster.json" >"$tmp/typo.json"
 expect 1 "config check of a config with a typo" -- "$ctl" config check "$tmp/typo.json"
 grep_in err "$tmp/typo.json: heartbeat.timeout_msec" "the error names the file and the JSON path"
+
+# agent info: Debian's own IPaddr2 and Dummy (resource-agents), and the other classes.
+ocf_root=${OCF_ROOT:-/usr/lib/ocf}
+if [ -x "$ocf_root/resource.d/heartbeat/IPaddr2" ] && [ -x "$ocf_root/resource.d/heartbeat/Dummy" ]; then
+  expect 0 "agent info of ocf:heartbeat:IPaddr2" -- "$ctl" agent info ocf:heartbeat:IPaddr2
+  grep_in out "path:    $ocf_root/resource.d/heartbeat/IPaddr2" "agent info names the agent's path"
+  grep_in out "NAME" "agent info has a parameter table"
+  grep -Eq '^ip +yes' "$tmp/out" || { echo "FAIL: ip is not a required parameter of IPaddr2"; sed 's/^/  /' "$tmp/out"; failures=$((failures + 1)); }
+  grep -Eq '^monitor +20s +10s' "$tmp/out" || { echo "FAIL: no monitor 20s/10s action"; failures=$((failures + 1)); }
+  expect 0 "agent info --json of ocf:heartbeat:Dummy" -- "$ctl" agent info --json ocf:heartbeat:Dummy
+  grep_in out '"class": "ocf"' "agent info --json says the class"
+  grep_in out '"name": "state"' "agent info --json lists Dummy's state parameter"
+  grep_in out '"timeout_ms": 20000' "agent info --json gives action timeouts in ms"
+
+  # config check runs meta-data: a required parameter left out is an error at params.
+  cat >"$tmp/ocf.json" <<'JSON'
+{"cluster": "demo",
+ "nodes": [{"name": "n1", "addresses": ["198.18.0.1"]}, {"name": "n2", "addresses": ["198.18.0.2"]}],
+ "groups": [{"name": "web", "nodes": ["n1", "n2"],
+             "resources": [{"name": "d", "agent": "ocf:heartbeat:Dummy"},
+                           {"name": "web-ip", "agent": "ocf:heartbeat:IPaddr2", "params": {"cidr_netmask": "24"}}]}]}
+JSON
+  expect 1 "config check: IPaddr2 without its required ip" -- "$ctl" config check "$tmp/ocf.json"
+  grep_in err "groups[0].resources[1].params: the required parameter \"ip\" of ocf:heartbeat:IPaddr2 is missing" \
+    "the missing required parameter is named with its path"
+  sed 's/"cidr_netmask": "24"/"ip": "198.18.0.100"/' "$tmp/ocf.json" >"$tmp/ocf-ok.json"
+  expect 0 "config check of OCF resources" -- "$ctl" config check "$tmp/ocf-ok.json"
+  sed 's/heartbeat:Dummy/heartbeat:NoSuchAgent/' "$tmp/ocf-ok.json" >"$tmp/ocf-missing.json"
+  expect 1 "config check: an agent not installed here" -- "$ctl" config check "$tmp/ocf-missing.json"
+  grep_in err "groups[0].resources[0].agent: ocf:heartbeat:NoSuchAgent is not installed: no executable $ocf_root/resource.d/heartbeat/NoSuchAgent" \
+    "the missing agent is named with the path searched"
+else
+  echo "skipped: agent info of OCF agents (no $ocf_root/resource.d/heartbeat/IPaddr2; apt-get install resource-agents)"
+fi
+expect 1 "agent info of an OCF agent not installed" -- "$ctl" agent info ocf:heartbeat:NoSuchAgent
+grep_in err "$ocf_root/resource.d/heartbeat/NoSuchAgent" "agent info names the path searched"
+expect 1 "agent info of an lsb script not installed" -- "$ctl" agent info lsb:no-such-service
+grep_in err "/etc/init.d/no-such-service" "agent info names the init script searched"
+mkdir -p "$tmp/bin" && printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/systemctl" && chmod 755 "$tmp/bin/systemctl"
+PATH="$tmp/bin:$PATH" expect 0 "agent info of systemd:nginx" -- "$ctl" agent info systemd:nginx
+grep_in out "$tmp/bin/systemctl start nginx" "agent info shows the systemctl commands"
+grep_in out "$tmp/bin/systemctl is-active nginx" "agent info shows the monitor command"
+expect 1 "agent info of a bad unit name" -- "$ctl" agent info "systemd:-x"
+expect 0 "agent info of a script" -- "$ctl" agent info "$tmp/bin/systemctl"
+grep_in out "(class script)" "a script path is class script"
+expect 1 "agent info of a relative name" -- "$ctl" agent info nosuch
+expect 2 "agent info without a name" -- "$ctl" agent info
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)"

@@ -106,6 +106,12 @@ inline std::string read_file(const std::string& file) {
     return text.str();
 }
 
+inline void write_file(const std::string& file, const std::string& text) {
+    std::ofstream out(file);
+    out << text;
+    REQUIRE(out.good());
+}
+
 inline std::vector<std::string> read_lines(const std::string& file) {
     std::vector<std::string> lines;
     std::ifstream in(file);

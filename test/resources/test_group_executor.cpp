@@ -362,3 +362,92 @@ TEST_CASE("on_done may destroy the executor - destroying it cancels what runs", 
 }
 
 }  // namespace hacluster::resources::test
+
+namespace hacluster::resources::test {
+namespace {
+
+// An OCF agent in a temporary OCF_ROOT (resource.d/test/Recorder) that appends
+// "<instance> <action>" to a log; validate-all exits with the content of a file
+// (0 when it is missing).
+struct RecorderRoot {
+    explicit RecorderRoot(const TempDir& dir) : log(dir.file("ocf.log")), verdict(dir.file("verdict")) {
+        dirs.ocf_root = dir.file("ocf");
+        std::filesystem::create_directories(dirs.ocf_root / "resource.d/test");
+        dir.script("ocf/resource.d/test/Recorder",
+                   "echo \"$OCF_RESOURCE_INSTANCE $1\" >> '" + log + "'\n"
+                   "[ \"$1\" = validate-all ] && exit $(cat '" + verdict + "' 2>/dev/null || echo 0)\n"
+                   "exit 0");
+    }
+    std::string log;
+    std::string verdict;
+    ScriptDirs dirs;
+};
+
+}  // namespace
+
+TEST_CASE("an OCF resource's first start runs validate-all first, only the first", "[group][ocf]") {
+    Harness h;
+    RecorderRoot ocf(h.dir());
+    ResourceConfig r = h.resource("db");
+    r.agent = "ocf:test:Recorder";
+    h.make({h.resource("a"), r}, 300ms, ocf.dirs);
+    for (std::uint64_t op = 1; op <= 2; ++op) {
+        const auto started = h.run(action(op, ScriptAction::start));
+        REQUIRE(started);
+        CHECK(started->exit_code == 0);
+    }
+    CHECK(read_lines(ocf.log) == Lines{"db validate-all", "db start", "db start"});
+
+    // 3: the agent has no validate-all, which is no objection.
+    write_file(ocf.verdict, "3");
+    h.make({r}, 300ms, ocf.dirs);
+    const auto started = h.run(action(3, ScriptAction::start));
+    REQUIRE(started);
+    CHECK(succeeded(started->status, started->exit_code));
+}
+
+TEST_CASE("validate-all failing fails the start with its code; start never runs", "[group][ocf]") {
+    Harness h;
+    RecorderRoot ocf(h.dir());
+    write_file(ocf.verdict, "6");
+    ResourceConfig r = h.resource("db");
+    r.agent = "ocf:test:Recorder";
+    h.make({h.resource("a"), r, h.resource("c")}, 300ms, ocf.dirs);
+    const auto started = h.run(action(1, ScriptAction::start));
+    REQUIRE(started);
+    CHECK(started->status == ExecStatus::done);
+    CHECK(started->exit_code == 6);  // not configured: the core tells it from a start failure
+    CHECK(started->resource == "db");
+    CHECK(read_lines(ocf.log) == Lines{"db validate-all"});
+    CHECK(h.log() == Lines{"a start", "a stop"});  // the one started before is rolled back
+
+    // Not remembered as validated: the next start asks again.
+    write_file(ocf.verdict, "2");
+    const auto again = h.run(action(2, ScriptAction::start));
+    REQUIRE(again);
+    CHECK(again->exit_code == 2);
+    CHECK(read_lines(ocf.log) == Lines{"db validate-all", "db validate-all"});
+}
+
+TEST_CASE("ocf:heartbeat:Dummy from Debian passes validate-all and starts in a group", "[group][ocf]") {
+    const ScriptDirs dirs = ScriptDirs::standard();
+    if (!std::filesystem::exists(dirs.ocf_root / "resource.d/heartbeat/Dummy")) {
+        WARN("skipped: no " << (dirs.ocf_root / "resource.d/heartbeat/Dummy").string());
+        return;
+    }
+    Harness h;
+    ResourceConfig r = h.resource("dummy1");
+    r.agent = "ocf:heartbeat:Dummy";
+    r.params = {{"state", h.dir().file("dummy1.state")}};
+    h.make({r}, 300ms, dirs);
+    const auto started = h.run(action(1, ScriptAction::start));
+    REQUIRE(started);
+    CHECK(succeeded(started->status, started->exit_code));
+    CHECK(std::filesystem::exists(h.dir().file("dummy1.state")));
+    const auto stopped = h.run(action(2, ScriptAction::stop));
+    REQUIRE(stopped);
+    CHECK(succeeded(stopped->status, stopped->exit_code));
+    CHECK_FALSE(std::filesystem::exists(h.dir().file("dummy1.state")));
+}
+
+}  // namespace hacluster::resources::test
