@@ -3,6 +3,7 @@
 #include "agent/message_text.h"
 #include "daemon/hook_events.h"
 #include "resources/ocf_class.h"
+#include "resources/systemd_class.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -609,6 +610,12 @@ void check_config(Reader& r, const DaemonConfig& config) {
             if (res.agent.empty()) r.add(path + ".agent", "must not be empty");
             if (res.agent.starts_with("lsb:")) {
                 if (auto parsed = resources::parse_lsb_agent(res.agent); std::holds_alternative<std::string>(parsed)) {
+                    r.add(path + ".agent", std::get<std::string>(parsed));
+                }
+            }
+            if (resources::is_systemd_agent(res.agent)) {
+                if (auto parsed = resources::parse_systemd_agent(res.agent);
+                    std::holds_alternative<std::string>(parsed)) {
                     r.add(path + ".agent", std::get<std::string>(parsed));
                 }
             }

@@ -598,6 +598,14 @@ TEST_CASE("resource rules", "[config_loader]") {
         j["groups"][1]["resources"][0]["agent"] = "lsb:../bin/sh";
         require_single_error(j, "groups[1].resources[0].agent", {"is not lsb:NAME"});
     }
+    SECTION("a systemd agent is systemd:UNIT with a valid unit name") {
+        j["groups"][1]["resources"][0]["agent"] = "systemd:nginx.service";
+        CHECK(require_loads(j.dump()).resources[1][0].agent == "systemd:nginx.service");
+        j["groups"][1]["resources"][0]["agent"] = "systemd:--now";
+        require_single_error(j, "groups[1].resources[0].agent", {"systemd:--now", "must not begin with '-'"});
+        j["groups"][1]["resources"][0]["agent"] = "systemd:nginx.servic";
+        require_single_error(j, "groups[1].resources[0].agent", {"is not a unit type"});
+    }
     SECTION("an OCF agent's params are shell identifiers") {
         j["groups"][1]["resources"][0]["agent"] = "ocf:heartbeat:IPaddr2";
         j["groups"][1]["resources"][0]["params"] = {{"cidr-netmask", "24"}};
