@@ -124,6 +124,8 @@ grep_in out "$tmp/bin/systemctl is-active nginx" "agent info shows the monitor c
 expect 1 "agent info of a bad unit name" -- "$ctl" agent info "systemd:-x"
 expect 0 "agent info of a script" -- "$ctl" agent info "$tmp/bin/systemctl"
 grep_in out "(class script)" "a script path is class script"
+expect 0 "agent info of the bundled vip" -- "$ctl" agent info vip
+grep_in out "vip start" "agent info shows the bundled agent's start command"
 expect 1 "agent info of a relative name" -- "$ctl" agent info nosuch
 expect 2 "agent info without a name" -- "$ctl" agent info
 
