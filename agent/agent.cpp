@@ -46,6 +46,9 @@ const char* to_string(out::TransitionKind kind) {
         case K::standby: return "standby";
         case K::online: return "online";
         case K::left: return "left";
+        case K::fencing: return "fencing";
+        case K::fenced: return "fenced";
+        case K::fence_failed: return "fence_failed";
     }
     return "unknown";
 }
@@ -92,6 +95,7 @@ Agent::State::State(const ClusterConfig& cfg, NodeId self_id, const wire::Authen
     placement.resize(config.groups.size());
     grants.resize(config.groups.size());
     groups.resize(config.groups.size());
+    fences.resize(config.nodes.size());
     for (GroupState& group : groups) group.anchors.resize(config.nodes.size());
     for (const PersistedVote& vote : options.votes) {
         if (vote.group >= grants.size() || vote.term < grants[vote.group].max_term) continue;
@@ -142,6 +146,7 @@ void Agent::State::step(const Input& input) {
                    [this](const in::Shutdown&) { on_shutdown(); },
                    [this](const in::SupervisorStop& s) { on_supervisor_stop(s); },
                    [this](const in::GroupFailed& f) { on_group_failed(f); },
+                   [this](const in::FenceDone& f) { on_fence_done(f); },
                },
                input);
     evaluate();
@@ -151,6 +156,7 @@ void Agent::State::evaluate() {
     update_membership();
     update_quorum();
     update_coordinator();
+    update_fencing();
     if (placing()) update_placement();
     adopt_assignments();
     update_grants();
@@ -548,6 +554,7 @@ wire::Heartbeat Agent::State::build_heartbeat() {
     for (const HandledRequest& h : handled_requests) {
         hb.acks.push_back(wire::RequestAck{h.requester, h.id, static_cast<std::uint8_t>(h.ok)});
     }
+    announce_fenced(hb);
     return hb;
 }
 
@@ -588,6 +595,12 @@ View Agent::view() const {
                 p.quorum = hb->quorum;
             }
         }
+        const FenceState& f = s.fences[n];
+        p.fence.needed = f.needed;
+        p.fence.in_flight = f.op.has_value();
+        p.fence.failures = f.failures;
+        p.fence.retry_at = f.retry_at;
+        p.fence.announced = f.announce_until && s.now < *f.announce_until;
         v.peers.push_back(std::move(p));
     }
     for (GroupId g = 0; g < s.groups.size(); ++g) {

@@ -58,6 +58,15 @@ struct LinkView {
     std::optional<Instant> last_heard;
 };
 
+// This node's fencing record of a peer (design §4.7).
+struct FenceView {
+    bool needed = false;     // went silent while holding a group; not fenced yet
+    bool in_flight = false;  // a fence runs now (only on the coordinator)
+    std::uint32_t failures = 0;       // failed fences in a row
+    std::optional<Instant> retry_at;  // the next attempt, after a failure
+    bool announced = false;  // fenced: the coordinator announces it to the granters
+};
+
 struct PeerView {
     NodeId node = no_node;
     bool alive = false;  // heard on some link within the timeout
@@ -66,6 +75,7 @@ struct PeerView {
     bool standby = false;
     bool leaving = false;
     wire::QuorumState quorum = wire::QuorumState::pending;
+    FenceView fence;
 };
 
 struct GroupView {

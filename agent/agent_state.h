@@ -78,6 +78,20 @@ struct PlacementState {
     NodeId switch_to = no_node;  // a switchover in progress
 };
 
+// A peer that went silent while holding a group (design §4.7), as this node saw
+// it; only the acting coordinator fences, but every node keeps the record so that
+// a new coordinator can take over.
+struct FenceState {
+    bool needed = false;              // silent holder, no release seen, not fenced yet
+    Incarnation incarnation = 0;      // the process that went silent
+    std::optional<std::uint64_t> op;  // a fence in flight
+    Incarnation op_incarnation = 0;
+    std::optional<Instant> retry_at;  // after a failed fence
+    std::uint32_t failures = 0;       // in a row
+    std::optional<Instant> announce_until;  // coordinator: announce `announced` until then
+    wire::Fenced announced;
+};
+
 struct PendingRequest {
     wire::Request request;
     std::uint64_t client = 0;  // in::Command::request to answer
@@ -140,6 +154,7 @@ struct Agent::State {
 
     std::vector<GrantState> grants;
     std::vector<GroupState> groups;
+    std::vector<FenceState> fences;  // per node
 
     std::uint32_t next_request_id = 1;
     std::vector<PendingRequest> pending_requests;
@@ -188,6 +203,14 @@ struct Agent::State {
     void update_grants();
     bool may_grant(GroupId g, NodeId claimant, Term t) const;
     void grant_to(GroupId g, NodeId claimant, Term t, Seq seq);
+
+    // fencing.cpp
+    void note_silent(NodeId n, const wire::Heartbeat& last);
+    void update_fencing();
+    void on_fence_done(const in::FenceDone& done);
+    void apply_fenced(const wire::Fenced& fenced);
+    void on_fenced_announcements(const wire::Heartbeat& hb);
+    void announce_fenced(wire::Heartbeat& hb) const;
 
     // placement.cpp
     void update_coordinator();

@@ -23,6 +23,9 @@ constexpr std::uint32_t max_drift_ppm = 100'000;
 // Every failover waits out the stop budget (it is part of the lease), so a larger
 // value turns "fast failover" into minutes of outage.
 constexpr Duration max_stop_timeout = std::chrono::seconds(60);
+// A fence that takes longer is not fencing anything: the lease has long run out.
+constexpr Duration max_fence_timeout = std::chrono::minutes(5);
+constexpr std::size_t max_fence_devices = 8;
 
 std::string index_path(std::string_view base, std::size_t i) {
     std::string path(base);
@@ -58,6 +61,7 @@ public:
         check_nodes();
         check_timing();
         check_groups();
+        check_fencing();
         return std::move(errors_);
     }
 
@@ -246,6 +250,47 @@ private:
         }
     }
 
+    void check_fencing() {
+        const FencingConfig& f = config_.fencing;
+        if (f.devices.size() > max_fence_devices) {
+            add("fencing.devices", "at most " + std::to_string(max_fence_devices) +
+                                       " devices are allowed, got " + std::to_string(f.devices.size()));
+        }
+        if (f.timeout <= Duration::zero()) {
+            add("fencing.timeout_ms", "must be greater than 0, got " + ms(f.timeout));
+        } else if (f.timeout > max_fence_timeout) {
+            add("fencing.timeout_ms", "must be at most " + ms(max_fence_timeout) + " (5 min), got " +
+                                          ms(f.timeout));
+        }
+        std::map<std::string_view, std::size_t> first_name;
+        for (std::size_t d = 0; d < f.devices.size(); ++d) {
+            const FenceDevice& device = f.devices[d];
+            const std::string name_path = field_path("fencing.devices", d, "name");
+            if (auto problem = check_name(device.name)) {
+                add(name_path, *problem);
+            } else if (auto [it, fresh] = first_name.emplace(device.name, d); !fresh) {
+                add(name_path, quote(device.name) + " is already used by " +
+                                   field_path("fencing.devices", it->second, "name"));
+            }
+            if (device.agent.empty()) add(field_path("fencing.devices", d, "agent"), "must not be empty");
+            const std::string nodes_path = field_path("fencing.devices", d, "nodes");
+            for (std::size_t n = 0; n < device.nodes.size(); ++n) {
+                if (config_.node_index(device.nodes[n]) == no_node) {
+                    add(index_path(nodes_path, n),
+                        quote(device.nodes[n]) + " is not the name of any node in nodes");
+                }
+            }
+            for (const auto& [node, plug] : device.host_map) {
+                const std::string path = field_path("fencing.devices", d, "host_map") + "." + node;
+                if (config_.node_index(node) == no_node) {
+                    add(path, quote(node) + " is not the name of any node in nodes");
+                } else if (plug.empty()) {
+                    add(path, "must not be empty");
+                }
+            }
+        }
+    }
+
     const ClusterConfig& config_;
     std::vector<ConfigError> errors_;
 };
@@ -368,9 +413,33 @@ std::uint64_t config_hash(const ClusterConfig& config) {
         w.duration("group.start_timeout_ns", group.start_timeout);
         w.duration("group.stop_timeout_ns", group.stop_timeout);
     }
+    // Only what the cores must agree on (who may be fenced), and only when fencing
+    // is configured, so that configs without it keep their hash.
+    if (!config.fencing.devices.empty()) {
+        w.number("fencing.devices", static_cast<std::int64_t>(config.fencing.devices.size()));
+        for (const FenceDevice& device : config.fencing.devices) {
+            w.text("fencing.device.name", device.name);
+            w.number("fencing.device.nodes", static_cast<std::int64_t>(device.nodes.size()));
+            for (const std::string& node : device.nodes) w.text("fencing.device.node", node);
+        }
+    }
     return fnv1a(w.str());
 }
 
 std::uint64_t cluster_id(const std::string& cluster_name) { return fnv1a(cluster_name); }
+
+bool FencingConfig::covers(const std::string& node) const {
+    return std::any_of(devices.begin(), devices.end(), [&](const FenceDevice& d) {
+        return d.nodes.empty() || std::find(d.nodes.begin(), d.nodes.end(), node) != d.nodes.end();
+    });
+}
+
+const char* to_string(FenceAction action) {
+    switch (action) {
+        case FenceAction::off: return "off";
+        case FenceAction::reboot: return "reboot";
+    }
+    return "unknown";
+}
 
 }  // namespace hacluster::agent

@@ -2,6 +2,7 @@
 // The cluster configuration as pure data, plus validation and the timing
 // explanation (docs/design.md §5). Loading it from JSON is the daemon's job; the
 // core only needs the validated values.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,12 +42,34 @@ struct QuorumConfig {
     WaitForAll wait_for_all = WaitForAll::no;  // off: a cluster with a dead node can still cold start
 };
 
+enum class FenceAction { off, reboot };
+
+// One fence device (docs/design.md §4.7): a Debian fence-agents style program run
+// with key=value lines on stdin. The core only needs which nodes it covers; the
+// daemon runs it.
+struct FenceDevice {
+    std::string name;
+    std::string agent;  // a name searched in /usr/sbin, or an absolute path
+    std::map<std::string, std::string> params;
+    std::vector<std::string> nodes;  // which nodes it can fence; empty: every node
+    std::map<std::string, std::string> host_map;  // node -> plug= value; default the node name
+};
+
+struct FencingConfig {
+    std::vector<FenceDevice> devices;  // tried in order until one succeeds; empty: no fencing
+    Duration timeout = std::chrono::seconds(20);  // fence_ipmilan's own power wait plus a BMC round trip
+    FenceAction action = FenceAction::off;  // off: a fenced node stays down until an operator looks
+    // Whether some device can fence the node.
+    bool covers(const std::string& node) const;
+};
+
 struct ClusterConfig {
     std::string cluster;
     std::vector<NodeConfig> nodes;
     TimingConfig timing;
     QuorumConfig quorum;
     std::vector<GroupConfig> groups;
+    FencingConfig fencing;
 
     std::uint32_t total_votes() const;
     std::uint32_t majority() const { return total_votes() / 2 + 1; }
@@ -72,6 +95,7 @@ std::vector<ConfigError> validate(const ClusterConfig& config);
 inline constexpr Duration min_lease_margin = std::chrono::milliseconds(2);
 
 std::uint64_t config_hash(const ClusterConfig& config);
+const char* to_string(FenceAction action);
 std::uint64_t cluster_id(const std::string& cluster_name);
 
 }  // namespace hacluster::agent

@@ -64,13 +64,20 @@ struct GroupFailed {
     Term term = 0;
     std::string reason;  // e.g. "monitor_failed_web-ip"
 };
+// The end of an out::Fence (docs/design.md §4.7): ok when a device reported the
+// node off (exit 0); message says which device and how it ended.
+struct FenceDone {
+    std::uint64_t op = 0;
+    bool ok = false;
+    std::string message;
+};
 }  // namespace in
 
 // now, given with every input, must be read after the input arrived (a packet
 // received before the clock was read): a voter's renewal time must not be earlier
 // than the moment it really received the heartbeat (design §4.2).
 using Input = std::variant<in::Tick, in::Packet, in::ScriptDone, in::Command, in::Shutdown,
-                           in::SupervisorStop, in::GroupFailed>;
+                           in::SupervisorStop, in::GroupFailed, in::FenceDone>;
 
 namespace out {
 struct Send {
@@ -127,6 +134,9 @@ enum class TransitionKind : std::uint8_t {
     standby,
     online,
     left,
+    fencing,       // the coordinator runs the fence devices against a silent holder
+    fenced,        // a device reported it off
+    fence_failed,  // every device failed; retried with a backoff
 };
 struct Transition {
     TransitionKind kind = TransitionKind::node_up;
@@ -143,10 +153,18 @@ struct PersistVote {
     Term term = 0;
     NodeId holder = no_node;
 };
+// Power off (or reboot, per the config) a node that went silent while holding a
+// group (docs/design.md §4.7): the shell tries the configured devices in order and
+// answers with in::FenceDone{op}. incarnation is the process the core saw last.
+struct Fence {
+    std::uint64_t op = 0;
+    NodeId node = no_node;
+    Incarnation incarnation = 0;
+};
 }  // namespace out
 
 using Output = std::variant<out::Send, out::RunScript, out::CancelScript, out::Reply, out::Guard,
-                            out::Transition, out::LeaveDone, out::PersistVote>;
+                            out::Transition, out::LeaveDone, out::PersistVote, out::Fence>;
 
 const char* to_string(out::TransitionKind kind);
 const char* to_string(ExecStatus status);

@@ -39,6 +39,9 @@ bool fits_config(const wire::Heartbeat& hb, std::size_t nodes, std::size_t group
     for (const auto& a : hb.acks) {
         if (!node_ok(a.requester)) return false;
     }
+    for (const auto& f : hb.fenced) {
+        if (!node_ok(f.node) || f.term >= max_plausible_term) return false;
+    }
     return true;
 }
 
@@ -115,6 +118,7 @@ void Agent::State::on_heartbeat(const wire::Heartbeat& hb) {
     peer.last = hb;
     if (!peer.alive) update_membership();  // so its claims are judged as a live peer's
     for (const wire::Claim& claim : hb.claims) on_claim(hb.sender, claim, hb.seq);
+    on_fenced_announcements(hb);
     on_acks(hb);
     for (const wire::Request& r : hb.requests) handle_request(hb.sender, r);
 }
@@ -148,12 +152,16 @@ void Agent::State::update_membership() {
         if (alive != peer.alive) {
             peer.alive = alive;
             if (alive) {
+                // It speaks again: its own claims (release, lease) say what it runs.
+                fences[n].needed = false;
+                fences[n].retry_at.reset();
                 seen_since_start.insert(n);
                 last_node_up = now;
                 transition(out::TransitionKind::node_up, std::nullopt, n, 0, "heartbeat");
             } else {
-                peer.last.reset();
                 transition(out::TransitionKind::node_down, std::nullopt, n, 0, "timeout");
+                if (peer.last) note_silent(n, *peer.last);
+                peer.last.reset();
             }
         }
     }

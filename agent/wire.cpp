@@ -14,6 +14,8 @@
 //     failed_groups group u16                                       (2 bytes)
 //     requests      id u32, kind u8, group u16, node u16            (9 bytes)
 //     acks          requester u16, id u32, ok u8                    (7 bytes)
+//     fenced        node u16, incarnation u64, term u64             (18 bytes)
+//                   optional: absent (no bytes at all) when empty
 //   mac (32 bytes): HMAC-SHA-256 of every byte before it
 #include "agent/wire.h"
 
@@ -38,6 +40,7 @@ constexpr std::size_t assignment_entry_size = 2 + 2;
 constexpr std::size_t failed_group_entry_size = 2;
 constexpr std::size_t request_entry_size = 4 + 1 + 2 + 2;
 constexpr std::size_t ack_entry_size = 2 + 4 + 1;
+constexpr std::size_t fenced_entry_size = 2 + 8 + 8;
 
 constexpr std::size_t max_view = max_nodes;
 constexpr std::size_t max_claims = max_groups;
@@ -55,7 +58,8 @@ constexpr std::size_t max_message_size =
     header_size + section_count * count_size + max_view * view_entry_size +
     max_claims * claim_entry_size + max_grants * grant_entry_size +
     max_assignments * assignment_entry_size + max_failed_groups * failed_group_entry_size +
-    max_requests * request_entry_size + max_acks * ack_entry_size + mac_size;
+    max_requests * request_entry_size + max_acks * ack_entry_size + count_size +
+    max_fenced * fenced_entry_size + mac_size;
 
 // With this, every message within the limits of types.h fits in one datagram, so
 // the size assert in encode() can only fire if the limits above are broken.
@@ -107,7 +111,8 @@ std::size_t encoded_size(const Heartbeat& m) {
            m.claims.size() * claim_entry_size + m.grants.size() * grant_entry_size +
            m.assignments.size() * assignment_entry_size +
            m.failed_groups.size() * failed_group_entry_size +
-           m.requests.size() * request_entry_size + m.acks.size() * ack_entry_size + mac_size;
+           m.requests.size() * request_entry_size + m.acks.size() * ack_entry_size +
+           (m.fenced.empty() ? 0 : count_size + m.fenced.size() * fenced_entry_size) + mac_size;
 }
 
 void assert_encodable(const Heartbeat& m) {
@@ -146,6 +151,8 @@ void assert_encodable(const Heartbeat& m) {
         HA_ASSERT(is_node(a.requester));
         HA_ASSERT(is_ok_flag(a.ok));
     }
+    HA_ASSERT(m.fenced.size() <= max_fenced);
+    for (const Fenced& f : m.fenced) HA_ASSERT(is_node(f.node));
 }
 
 // Names a field without building a string: decoding a valid packet allocates no
@@ -371,6 +378,21 @@ bool read_sections(Reader& r, Heartbeat& m) {
             return false;
         }
     }
+
+    // Optional: absent when the sender announces nothing (and from older nodes).
+    if (r.remaining() == 0) return true;
+    if (!r.read_count(n, "fenced", max_fenced)) return false;
+    if (n == 0) {
+        // One encoding per message: an empty section is left out, never sent empty.
+        return r.fail(DecodeErrc::bad_field, Field{"fenced", "count"}, "0: an empty section is left out");
+    }
+    m.fenced.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        Fenced& f = m.fenced[i];
+        r.read_node(f.node, Field{"fenced", "node", i});
+        r.read(f.incarnation, Field{"fenced", "incarnation", i});
+        if (!r.read(f.term, Field{"fenced", "term", i})) return false;
+    }
     return true;
 }
 
@@ -450,6 +472,14 @@ std::vector<std::uint8_t> encode(const Heartbeat& m, const Authenticator& auth) 
         w.u16(a.requester);
         w.u32(a.id);
         w.u8(a.ok);
+    }
+    if (!m.fenced.empty()) {
+        w.count(m.fenced.size());
+        for (const Fenced& f : m.fenced) {
+            w.u16(f.node);
+            w.u64(f.incarnation);
+            w.u64(f.term);
+        }
     }
 
     const Mac mac = auth.compute(out);

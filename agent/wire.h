@@ -85,6 +85,20 @@ struct RequestAck {
     friend bool operator==(const RequestAck&, const RequestAck&) = default;
 };
 
+// The acting coordinator's announcement that a fence device powered `node` off
+// (docs/design.md §4.7): every process of that node up to `incarnation` is gone.
+// A granter frees a grant it holds for that node under a term up to `term`.
+struct Fenced {
+    NodeId node = no_node;
+    Incarnation incarnation = 0;
+    Term term = 0;
+    friend bool operator==(const Fenced&, const Fenced&) = default;
+};
+
+// Announcements per heartbeat: the datagram has room for this many beside the
+// other sections at their limits; more nodes fenced within one grant hold wait.
+inline constexpr std::size_t max_fenced = 32;
+
 enum class QuorumState : std::uint8_t { pending = 0, won = 1, lost = 2 };
 
 // Flag bits of Heartbeat::flags.
@@ -113,6 +127,9 @@ struct Heartbeat {
     std::vector<std::uint16_t> failed_groups;  // groups whose start failed here recently
     std::vector<Request> requests;
     std::vector<RequestAck> acks;  // answers to requests other nodes forwarded here
+    // Optional trailing section, only when flag_coordinator: encoded only when not
+    // empty, so heartbeats without it are byte for byte what older nodes send.
+    std::vector<Fenced> fenced;
     friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 

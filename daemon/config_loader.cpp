@@ -467,6 +467,79 @@ HookConfig read_hook(Reader& r, const json& v, const std::string& path) {
     return hook;
 }
 
+// A key=value map of strings (fence params, host_map). Fence agents read their
+// arguments one per line on stdin, so no key or value may break a line.
+std::map<std::string, std::string> read_string_map(Reader& r, const json& v, const std::string& path) {
+    std::map<std::string, std::string> out;
+    if (!v.is_object()) {
+        r.type_error(v, path, "an object");
+        return out;
+    }
+    for (const auto& [key, value] : v.items()) {
+        const std::string item_path = child_path(path, key);
+        auto text = r.string(value, item_path);
+        if (!text) continue;
+        if (key.empty() || key.find_first_of("=\n\r") != std::string::npos) {
+            r.add(item_path, "the key must be non-empty and contain no '=' or line break");
+        } else if (text->find_first_of("\n\r") != std::string::npos) {
+            r.add(item_path, "must not contain a line break (fence agents read one key=value per line)");
+        } else {
+            out.emplace(key, *text);
+        }
+    }
+    return out;
+}
+
+void read_fence_device(Reader& r, const json& v, const std::string& path, agent::FenceDevice& device) {
+    if (!r.object(v, path, {"agent", "host_map", "name", "nodes", "params"})) return;
+    const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
+    r.required(v, path, "name", device.name, string);
+    r.required(v, path, "agent", device.agent, string);
+    r.optional(v, path, "nodes", device.nodes,
+               [&r](const json& x, const std::string& p) { return r.strings(x, p); });
+    if (!device.agent.empty() && device.agent.find('/') != std::string::npos &&
+        device.agent.front() != '/') {
+        r.add(child_path(path, "agent"), "must be a program name found in /usr/sbin (e.g. "
+                                         "\"fence_ipmilan\") or an absolute path, got " +
+                                             quote(device.agent));
+    }
+    if (const json* params = Reader::find(v, "params")) {
+        const std::string params_path = child_path(path, "params");
+        device.params = read_string_map(r, *params, params_path);
+        for (const char* reserved : {"action", "plug", "port", "nodename"}) {
+            if (device.params.count(reserved) != 0) {
+                r.add(child_path(params_path, reserved),
+                      "is set by hacluster for each fence (from fencing.action and the target node)");
+            }
+        }
+    }
+    if (const json* map = Reader::find(v, "host_map")) {
+        device.host_map = read_string_map(r, *map, child_path(path, "host_map"));
+    }
+}
+
+void read_fencing(Reader& r, const json& v, agent::FencingConfig& fencing) {
+    if (!r.object(v, "fencing", {"action", "devices", "timeout_ms"})) return;
+    r.optional(v, "fencing", "timeout_ms", fencing.timeout,
+               [&r](const json& x, const std::string& p) { return r.duration(x, p); });
+    r.optional(v, "fencing", "action", fencing.action,
+               [&r](const json& x, const std::string& p) -> std::optional<agent::FenceAction> {
+                   const auto s = r.string(x, p);
+                   if (!s) return std::nullopt;
+                   if (*s == "off") return agent::FenceAction::off;
+                   if (*s == "reboot") return agent::FenceAction::reboot;
+                   r.add(p, "must be \"off\" or \"reboot\", got " + quote(*s));
+                   return std::nullopt;
+               });
+    if (const json* devices = Reader::find(v, "devices");
+        devices != nullptr && r.array(*devices, "fencing.devices")) {
+        for (std::size_t d = 0; d < devices->size(); ++d) {
+            read_fence_device(r, (*devices)[d], index_path("fencing.devices", d),
+                              fencing.devices.emplace_back());
+        }
+    }
+}
+
 void read_node(Reader& r, const json& v, const std::string& path, agent::NodeConfig& node) {
     if (!r.object(v, path, {"addresses", "name", "votes"})) return;
     r.required(v, path, "name", node.name,
@@ -483,7 +556,7 @@ DaemonConfig read_config(Reader& r, const json& root) {
     agent::ClusterConfig& cluster = config.cluster;
     if (!r.object(
             root, "",
-            {"auth_key_file", "cluster", "groups", "heartbeat", "hooks", "lease", "nodes", "quorum"})) {
+            {"auth_key_file", "cluster", "fencing", "groups", "heartbeat", "hooks", "lease", "nodes", "quorum"})) {
         return config;
     }
     const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
@@ -547,6 +620,7 @@ DaemonConfig read_config(Reader& r, const json& root) {
             }
         }
     }
+    if (const json* fencing = Reader::find(root, "fencing")) read_fencing(r, *fencing, cluster.fencing);
     return config;
 }
 

@@ -10,6 +10,7 @@
 #include "agent/timing.h"
 #include "daemon/hook_events.h"
 #include "daemon/node_files.h"
+#include "daemon/wall_time.h"
 
 namespace hacluster::daemon {
 
@@ -30,7 +31,11 @@ spdlog::level::level_enum level_of(agent::out::TransitionKind kind) {
             return spdlog::level::debug;
         case K::start_failed:
         case K::stop_failed:
+        case K::fence_failed:
             return spdlog::level::err;
+        case K::fencing:
+        case K::fenced:
+            return spdlog::level::warn;
         case K::quorum_lost:
         case K::node_down:
         case K::link_down:
@@ -56,6 +61,7 @@ DaemonShell::DaemonShell(uv_loop_t* loop, DaemonConfig config, agent::NodeId sel
       control_(loop, [this](const nlohmann::json& r, ControlServer::Respond respond) {
           handle_request(r, std::move(respond));
       }),
+      fence_(loop, config_.cluster, options_.fence_agent_dir),
       hooks_(loop, config_.hooks) {
     actions_.on_failed([this](const agent::in::GroupFailed& failed) { feed(failed); });
     const std::size_t groups = config_.cluster.groups.size();
@@ -319,6 +325,9 @@ void DaemonShell::execute(std::vector<agent::Output> outputs) {
                     if (on_left_) on_left_();
                 },
                 [&](agent::out::PersistVote&) {},
+                [&](agent::out::Fence& f) {
+                    fence_.run(f, [this](const agent::in::FenceDone& done) { feed(done); });
+                },
             },
             o);
     }
@@ -413,6 +422,7 @@ nlohmann::json DaemonShell::status() const {
     const agent::View v = agent_->view();
     const agent::ClusterConfig& c = config_.cluster;
     const agent::Instant t = now();
+    const nlohmann::json fence_records = fence_.status();
     nlohmann::json nodes = nlohmann::json::array();
     for (const agent::PeerView& p : v.peers) {
         nlohmann::json links = nlohmann::json::array();
@@ -429,10 +439,29 @@ nlohmann::json DaemonShell::status() const {
                              {"last_heard_ms", heard}});
         }
         const char* state = !p.alive ? "offline" : p.leaving ? "leaving" : p.standby ? "standby" : "online";
+        // design §4.7: what this node knows about fencing that peer, and the
+        // last fence it ran itself (the coordinator's is the one that counts).
+        nlohmann::json fencing = nullptr;
+        const agent::FenceView& f = p.fence;
+        const auto record = fence_records.find(c.nodes[p.node].name);
+        if (f.needed || f.in_flight || f.announced || f.failures > 0 || record != fence_records.end()) {
+            const char* fence_state = f.in_flight ? "fencing"
+                                      : f.announced ? "fenced"
+                                      : f.needed && f.failures > 0 ? "retrying"
+                                      : f.needed ? "needed"
+                                                 : "none";
+            fencing = {{"state", fence_state},
+                       {"failures", f.failures},
+                       {"retry_in_ms", f.retry_at ? nlohmann::json(std::max<std::int64_t>(
+                                                        0, agent::to_ms(*f.retry_at - t)))
+                                                  : nlohmann::json(nullptr)},
+                       {"last", record != fence_records.end() ? *record : nlohmann::json(nullptr)}};
+        }
         nodes.push_back({{"name", c.nodes[p.node].name},
                          {"self", p.node == self_},
                          {"state", state},
                          {"incarnation", p.incarnation},
+                         {"fencing", fencing},
                          {"links", links}});
     }
     nlohmann::json groups = nlohmann::json::array();

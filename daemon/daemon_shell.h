@@ -15,6 +15,7 @@
 #include "agent/agent.h"
 #include "daemon/config_loader.h"
 #include "daemon/control_server.h"
+#include "daemon/fence_runner.h"
 #include "daemon/hmac_sha256.h"
 #include "daemon/hook_runner.h"
 #include "daemon/udp_transport.h"
@@ -63,6 +64,7 @@ struct ShellOptions {
     std::uint16_t port_override = 0;  // tests: 0 keeps the config's port
     Supervision* supervision = nullptr;  // null: unsupervised (tests of the shell alone)
     std::vector<agent::ResumedGroup> resume;  // taken over from a previous daemon (daemon/handover.h)
+    std::filesystem::path fence_agent_dir = daemon::fence_agent_dir;  // tests: their own stand-ins
 };
 
 class DaemonShell {
@@ -112,6 +114,7 @@ private:
     std::unique_ptr<agent::Agent> agent_;
     UdpTransport udp_;
     ControlServer control_;
+    FenceRunner fence_;
     resources::UvHandle<uv_timer_t> tick_;
     std::vector<std::vector<UdpEndpoint>> peers_;  // [node][link]
     std::vector<agent::PersistedVote> votes_;

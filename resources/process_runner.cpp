@@ -102,6 +102,17 @@ void call_guarded(const char* what, Fn& fn, Args&&... args) noexcept {
     }
 }
 
+bool write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
 }  // namespace
 
 ProcessRunner::ProcessRunner(uv_loop_t* loop) : loop_(loop), alive_(std::make_shared<bool>(true)) {
@@ -140,6 +151,24 @@ ProcessId ProcessRunner::run(ProcessSpec spec, OnProcessDone on_done) {
     if (spec.argv.empty() || spec.argv.front().empty()) {
         return fail(id, "nothing to run: empty argv", std::move(on_done));
     }
+    if (spec.input.size() > max_input) {
+        return fail(id, "stdin input too long: " + std::to_string(spec.input.size()) + " bytes, at most " +
+                            std::to_string(max_input), std::move(on_done));
+    }
+    // The input goes into a pipe before the child exists: it fits in the pipe's
+    // buffer (max_input), so neither side ever blocks on it.
+    uv_file in_fds[2] = {-1, -1};
+    if (!spec.input.empty()) {
+        if (const int rc = uv_pipe(in_fds, 0, 0); rc != 0) {
+            return fail(id, "cannot create the input pipe: " + uv_reason(rc), std::move(on_done));
+        }
+        const bool written = write_all(in_fds[1], spec.input);
+        ::close(in_fds[1]);
+        if (!written) {
+            ::close(in_fds[0]);
+            return fail(id, "cannot write the input pipe", std::move(on_done));
+        }
+    }
     auto child = std::make_unique<Child>(*this, id, std::move(on_done), spec.output_limit);
     child->kill_grace = spec.kill_grace;
     Child* c = child.get();
@@ -147,16 +176,19 @@ ProcessId ProcessRunner::run(ProcessSpec spec, OnProcessDone on_done) {
     // Read end non-blocking for the loop, write end blocking for the child.
     uv_file fds[2];
     if (const int rc = uv_pipe(fds, UV_NONBLOCK_PIPE, 0); rc != 0) {
+        if (in_fds[0] >= 0) ::close(in_fds[0]);
         return fail(id, "cannot create the output pipe: " + uv_reason(rc), std::move(c->on_done));
     }
     if (const int rc = c->pipe.init(c, [this](uv_pipe_t* p) { return uv_pipe_init(loop_, p, 0); }); rc != 0) {
         ::close(fds[0]);
         ::close(fds[1]);
+        if (in_fds[0] >= 0) ::close(in_fds[0]);
         return fail(id, "cannot set up the output pipe: " + uv_reason(rc), std::move(c->on_done));
     }
     if (const int rc = uv_pipe_open(c->pipe.get(), fds[0]); rc != 0) {
         ::close(fds[0]);
         ::close(fds[1]);
+        if (in_fds[0] >= 0) ::close(in_fds[0]);
         return fail(id, "cannot set up the output pipe: " + uv_reason(rc), std::move(c->on_done));
     }
 
@@ -170,6 +202,10 @@ ProcessId ProcessRunner::run(ProcessSpec spec, OnProcessDone on_done) {
 
     uv_stdio_container_t stdio[3];
     stdio[0].flags = UV_IGNORE;  // libuv opens /dev/null for 0..2 when ignored
+    if (in_fds[0] >= 0) {
+        stdio[0].flags = UV_INHERIT_FD;
+        stdio[0].data.fd = in_fds[0];
+    }
     stdio[1].flags = UV_INHERIT_FD;
     stdio[1].data.fd = fds[1];
     stdio[2].flags = UV_INHERIT_FD;
@@ -193,6 +229,7 @@ ProcessId ProcessRunner::run(ProcessSpec spec, OnProcessDone on_done) {
     const int spawned = c->process.init(
         c, [&](uv_process_t* p) { return uv_spawn(loop_, p, &options); }, OnInitError::close);
     ::close(fds[1]);
+    if (in_fds[0] >= 0) ::close(in_fds[0]);
     if (spawned != 0) {
         return fail(id, "cannot run " + spec.argv.front() + ": " + uv_reason(spawned), std::move(c->on_done));
     }

@@ -4,7 +4,8 @@
 //
 // - each child leads its own process group (UV_PROCESS_DETACHED: setsid), so the
 //   whole tree it starts can be signalled at once;
-// - stdin is /dev/null, stdout and stderr go to one pipe, every other descriptor
+// - stdin is /dev/null, or ProcessSpec::input (fence agents read their
+//   arguments there), stdout and stderr go to one pipe, every other descriptor
 //   is closed at exec, and the environment is exactly ProcessSpec::env;
 // - on timeout (or cancel) the group gets SIGTERM, then after kill_grace SIGKILL;
 //   the result is reported once the leader has exited and the group is either
@@ -37,7 +38,12 @@ struct ProcessSpec {
     std::chrono::nanoseconds timeout = std::chrono::seconds(20);  // Pacemaker's default operation timeout
     std::chrono::nanoseconds kill_grace = std::chrono::seconds(2);  // time to clean up after SIGTERM
     std::size_t output_limit = 4096;  // a screenful of diagnostics; more goes only to the count
+    // Written to the child's stdin before it starts, then end of file. Bounded by
+    // max_input so that it always fits in the pipe without blocking the loop.
+    std::string input;
 };
+
+inline constexpr std::size_t max_input = 4096;  // POSIX's smallest pipe capacity (PIPE_BUF)
 
 struct ProcessResult {
     agent::ExecStatus status = agent::ExecStatus::done;

@@ -296,8 +296,62 @@ test_hooks() {
   rm -rf "$hooks"
 }
 
+# fenced_state ASKED NODE: NODE's fencing state in ASKED's status ("" when none).
+fenced_state() {
+  ha_ctl "$1" --json status | python3 -c '
+import json, sys
+nodes = json.load(sys.stdin)["nodes"]
+f = next(n.get("fencing") for n in nodes if n["name"] == sys.argv[1])
+print(f["state"] if f else "")' "$2"
+}
+
+test_fencing() {
+  # A fence agent with fence-agents' stdin protocol that "powers off" a node: it
+  # kills everything in the node's namespace and drops its addresses (a dead
+  # machine's kernel would not answer for the VIP any more).
+  local fence; fence=$(mktemp -d /tmp/hacluster-it-fence-XXXXXX)
+  cat > "$fence/fence_netns" <<'SH'
+#!/bin/sh
+node="" prefix="" record=/dev/null
+while IFS= read -r line; do
+  case "$line" in
+    nodename=*) node=${line#nodename=} ;;
+    prefix=*) prefix=${line#prefix=} ;;
+    record=*) record=${line#record=} ;;
+  esac
+done
+[ -n "$node" ] && [ -n "$prefix" ] || exit 1
+ns="$prefix-$node"
+ip netns pids "$ns" | xargs -r kill -9
+ip -n "$ns" addr flush dev eth0 || exit 1
+echo "$node" >> "$record"
+SH
+  chmod 755 "$fence/fence_netns"
+  # A 3 s stop budget: without fencing the VIP could move only after a lease of
+  # timeout + 3 s + tick and its grant hold, about 3.6 s.
+  local HA_GROUP_EXTRA='"stop_timeout_ms": 3000,'
+  local HA_CONFIG_EXTRA="\"fencing\": {\"devices\": [{\"name\": \"netns\", \"agent\": \"$fence/fence_netns\",
+    \"params\": {\"prefix\": \"hac$$-fencing\", \"record\": \"$fence/fenced\"}}], \"timeout_ms\": 5000},"
+  fresh_cluster fencing
+  local old new; old=$(ha_vip_holders)
+  kill -STOP "$(ha_pid "$old")"
+  check "the VIP answers from another node within 2 s of freezing $old (the lease alone: about 3.6 s)" \
+    ha_wait 'p=$(ha_probe); [ -n "$p" ] && [ "$p" != "'"$old"'" ]' 2
+  check "$old was fenced (once)" [ "$(cat "$fence/fenced" 2>/dev/null)" = "$old" ]
+  check "fenced $old no longer holds the VIP" lacks_vip "$old"
+  new=$(ha_vip_holders)
+  check "no two nodes hold the VIP" never_two_holders 1
+  check "$new's status shows $old fenced" ha_wait '[ "$(fenced_state '"$new"' '"$old"')" = fenced ]' 2
+  check "$new's events have fencing and fenced for $old" \
+    ha_wait 'ha_ctl '"$new"' --json events | python3 -c "
+import json, sys
+kinds = [e[\"kind\"] for e in json.load(sys.stdin)[\"events\"] if e[\"node\"] == sys.argv[1]]
+sys.exit(0 if \"fencing\" in kinds and \"fenced\" in kinds else 1)" '"$old"'' 2
+  rm -rf "$fence"
+}
+
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks fencing)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"

@@ -193,6 +193,7 @@ void SimCluster::dispatch(const Event& event) {
         case EventKind::resume:
             if (nodes_[event.node].pause_gen == event.gen) resume(event.node);
             break;
+        case EventKind::fence_done: on_fence_done(event.arg); break;
         case EventKind::action: {
             std::function<void()> action = std::move(actions_[event.arg]);
             actions_[event.arg] = nullptr;
@@ -268,6 +269,8 @@ void SimCluster::handle_outputs(NodeId n) {
             std::erase_if(node.disk_votes,
                           [&](const agent::PersistedVote& v) { return v.group == vote->group; });
             node.disk_votes.push_back({vote->group, vote->term, vote->holder});
+        } else if (auto* fence = std::get_if<agent::out::Fence>(&output)) {
+            run_fence(n, *fence);
         } else if (std::holds_alternative<agent::out::LeaveDone>(output)) {
             left = true;
         }
@@ -558,6 +561,7 @@ void SimCluster::end_daemon_state(Node& node) {
     ++node.pause_gen;
     node.paused_packets.clear();
     node.paused_results.clear();
+    node.paused_fences.clear();
     node.supervisor_stopped.clear();
     node.next_start.clear();
     node.next_stop.clear();
@@ -604,11 +608,13 @@ std::optional<NodeId> SimCluster::current_primary(GroupId g) const {
     return std::nullopt;
 }
 
-void SimCluster::crash(NodeId n) {
+void SimCluster::crash(NodeId n) { power_off(n, "fault machine crash", CountAsFault::yes); }
+
+void SimCluster::power_off(NodeId n, const char* why, CountAsFault count) {
     Node& node = nodes_.at(n);
     if (node.status == NodeStatus::machine_down) return;
-    primary_lost(n, primary_groups(n));
-    note(line_prefix(n) + " sim: fault machine crash");
+    if (count == CountAsFault::yes) primary_lost(n, primary_groups(n));
+    note(line_prefix(n) + " sim: " + why);
     remember_grants(n);
     node.agent.reset();
     node.scripts.clear();
@@ -621,6 +627,49 @@ void SimCluster::crash(NodeId n) {
     // A reboot restarts the monotonic clock from a new value.
     node.clock = SimClock(now_, Instant(Duration(node_prng_.range(1'000'000'000, 100'000'000'000'000))),
                           node.clock.drift_ppm());
+}
+
+void SimCluster::run_fence(NodeId n, const agent::out::Fence& fence) {
+    const FenceKnobs& k = options_.fencing;
+    agent::Prng& prng = prng_for_scripts();
+    const bool ok = !prng.chance_ppm(k.fail_ppm);
+    const bool slow = prng.chance_ppm(k.slow_ppm);
+    const Duration lo = slow ? k.slow_min : k.delay_min;
+    const Duration hi = slow ? k.slow_max : k.delay_max;
+    const Duration delay(prng.range(lo.count(), std::max(lo, hi).count()));
+    fences_.push_back(PendingFence{n, nodes_[n].daemon_gen, fence.op, fence.node, ok});
+    // A fence still running at the heal point may yet power off a node that came
+    // back meanwhile (a real device does the same): liveness counts from its reboot.
+    faulty_scripts_settled_ = std::max(faulty_scripts_settled_, now_ + delay + k.reboot_max);
+    note(line_prefix(n) + " sim: fence " + node_name(fence.node) + " will " +
+         (ok ? "succeed" : "fail") + " in " + std::to_string(agent::to_ms(delay)) + " ms");
+    schedule(now_ + delay, EventKind::fence_done, n, fences_.size() - 1, 0);
+}
+
+void SimCluster::on_fence_done(std::uint64_t slot) {
+    const PendingFence f = fences_.at(slot);
+    fence_log_.emplace_back(f.target, f.ok);
+    if (f.ok) {
+        // The device reports success only once the target is off.
+        power_off(f.target, "fenced (powered off)", CountAsFault::no);
+        const FenceKnobs& k = options_.fencing;
+        if (k.reboot_max > Duration::zero()) {
+            const Duration after(
+                prng_for_scripts().range(k.reboot_min.count(), std::max(k.reboot_min, k.reboot_max).count()));
+            const NodeId target = f.target;
+            this->after(after, [this, target] {
+                if (nodes_[target].status == NodeStatus::machine_down) restart(target);
+            });
+        }
+    }
+    Node& node = nodes_[f.from];
+    if (node.daemon_gen != f.daemon_gen) return;  // its daemon is gone
+    const agent::in::FenceDone done{f.op, f.ok, f.ok ? "sim: off" : "sim: exit 1"};
+    if (node.status == NodeStatus::paused) {
+        node.paused_fences.push_back(done);
+    } else if (node.status == NodeStatus::up) {
+        step(f.from, done);
+    }
 }
 
 void SimCluster::restart(NodeId n) {
@@ -688,6 +737,8 @@ void SimCluster::resume(NodeId n) {
     node.supervisor_stopped.clear();
     std::vector<agent::in::ScriptDone> results = std::move(node.paused_results);
     node.paused_results.clear();
+    std::vector<agent::in::FenceDone> fenced = std::move(node.paused_fences);
+    node.paused_fences.clear();
     std::deque<agent::in::Packet> packets = std::move(node.paused_packets);
     node.paused_packets.clear();
     for (const agent::in::SupervisorStop& report : reports) {
@@ -695,6 +746,10 @@ void SimCluster::resume(NodeId n) {
         step(n, report);
     }
     for (const agent::in::ScriptDone& done : results) {
+        if (node.status != NodeStatus::up || node.daemon_gen != gen) return;
+        step(n, done);
+    }
+    for (const agent::in::FenceDone& done : fenced) {
         if (node.status != NodeStatus::up || node.daemon_gen != gen) return;
         step(n, done);
     }
@@ -809,6 +864,7 @@ void SimCluster::heal_all() {
     network_.set_all(LinkSettings{});
     options_.scripts.start_fail_ppm = options_.scripts.start_hang_ppm = options_.scripts.start_slow_ppm = 0;
     options_.scripts.stop_fail_ppm = options_.scripts.stop_hang_ppm = options_.scripts.stop_slow_ppm = 0;
+    options_.fencing.fail_ppm = options_.fencing.slow_ppm = 0;
     for (NodeId n = 0; n < nodes_.size(); ++n) {
         nodes_[n].next_start.clear();
         nodes_[n].next_stop.clear();

@@ -58,6 +58,23 @@ struct ScriptKnobs {
     std::uint32_t stop_slow_ppm = 0;
 };
 
+// The simulated fence devices (docs/design.md §4.7): an attempt takes a random
+// delay, then either fails (the node stays as it is) or powers the target off at
+// that moment, like a crash: everything there stops at once. The core fences only
+// when its config lists devices (sim_config.h: with_fencing).
+struct FenceKnobs {
+    std::uint32_t fail_ppm = 0;  // an attempt that exits non-zero
+    std::uint32_t slow_ppm = 0;  // an attempt that takes slow_min..slow_max
+    Duration delay_min = std::chrono::milliseconds(20);  // an IPMI round trip or two
+    Duration delay_max = std::chrono::milliseconds(300);
+    Duration slow_min = std::chrono::seconds(1);  // beyond a default lease
+    Duration slow_max = std::chrono::seconds(4);
+    // action reboot: the node boots again this long after it was fenced; zero: off,
+    // it stays down until restart() or heal_all().
+    Duration reboot_min{};
+    Duration reboot_max{};
+};
+
 enum class NodeStatus : std::uint8_t {
     up,            // the agent runs
     paused,        // the daemon is stopped (SIGSTOP, a stall); its scripts and supervisor run on
@@ -88,6 +105,7 @@ struct SimOptions {
     ScriptKnobs scripts{};
     LinkSettings network{};
     Recording recording = Recording::transcript;
+    FenceKnobs fencing{};
 };
 
 class SimCluster {
@@ -176,6 +194,9 @@ public:
     void heal_all();
 
     ScriptKnobs& scripts() { return options_.scripts; }
+    FenceKnobs& fencing() { return options_.fencing; }
+    // Fence attempts so far: (target, succeeded), in the order they ended.
+    const std::vector<std::pair<NodeId, bool>>& fences() const { return fence_log_; }
     // The next `action` script the node's agent runs behaves like this (queued).
     void next_script(NodeId node, agent::ScriptAction action, Behaviour behaviour);
 
@@ -200,7 +221,7 @@ public:
     void note(const std::string& what);
 
 private:
-    enum class EventKind : std::uint8_t { tick, packet, script_done, supervisor_check, resume, action };
+    enum class EventKind : std::uint8_t { tick, packet, script_done, supervisor_check, resume, action, fence_done };
     struct Event {
         std::int64_t time;
         std::uint64_t seq;
@@ -225,6 +246,13 @@ private:
         int exit_code = 0;
         std::uint32_t daemon_gen = 0;
         agent::Term term = 0;  // a supervisor stop: the term of the guard it acted on
+    };
+    struct PendingFence {
+        NodeId from = agent::no_node;
+        std::uint32_t daemon_gen = 0;
+        std::uint64_t op = 0;
+        NodeId target = agent::no_node;
+        bool ok = false;
     };
     struct InFlightPacket {
         std::uint8_t link = 0;
@@ -253,6 +281,7 @@ private:
         std::vector<agent::in::SupervisorStop> supervisor_stopped;
         std::deque<agent::in::Packet> paused_packets;
         std::vector<agent::in::ScriptDone> paused_results;
+        std::vector<agent::in::FenceDone> paused_fences;
         std::deque<Behaviour> next_start;
         std::deque<Behaviour> next_stop;
         std::vector<DeadGrant> dead_grants;  // per group
@@ -274,6 +303,10 @@ private:
     void on_packet(NodeId n, std::uint64_t slot);
     void on_script_done(NodeId n, std::uint64_t id);
     void on_supervisor_check(NodeId n, GroupId g, std::uint32_t pause_gen);
+    void run_fence(NodeId n, const agent::out::Fence& fence);
+    void on_fence_done(std::uint64_t slot);
+    enum class CountAsFault : std::uint8_t { no, yes };
+    void power_off(NodeId n, const char* why, CountAsFault count);
 
     void boot(NodeId n);
     void start_ticks(NodeId n, Duration first_after);
@@ -319,6 +352,8 @@ private:
     std::vector<InFlightPacket> packets_;
     std::vector<std::uint64_t> free_packets_;
     std::vector<std::function<void()>> actions_;
+    std::vector<PendingFence> fences_;
+    std::vector<std::pair<NodeId, bool>> fence_log_;
     std::uint64_t next_script_id_ = 1;
 
     GroundTruth truth_;

@@ -28,6 +28,13 @@ agent::ClusterConfig make_sim_config(std::size_t nodes, const std::vector<std::s
     return config;
 }
 
+void with_fencing(agent::ClusterConfig& config) {
+    agent::FenceDevice device;
+    device.name = "sim";
+    device.agent = "fence_sim";
+    config.fencing.devices.push_back(device);
+}
+
 std::vector<std::string> numbered_groups(std::size_t count) {
     std::vector<std::string> names;
     for (std::size_t g = 0; g < count; ++g) names.push_back("g" + std::to_string(g + 1));

@@ -17,6 +17,10 @@ namespace hacluster::sim {
 agent::ClusterConfig make_sim_config(std::size_t nodes, const std::vector<std::string>& groups,
                                      std::size_t links);
 
+// Adds one fence device ("sim", every node) so that the cores fence; what the
+// device does is SimOptions::fencing.
+void with_fencing(agent::ClusterConfig& config);
+
 // Group names g1..gN for the sweep.
 std::vector<std::string> numbered_groups(std::size_t count);
 

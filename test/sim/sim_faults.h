@@ -32,6 +32,10 @@ struct FaultKnobs {
     std::uint32_t stop_fail_ppm = 0;
     std::uint32_t stop_hang_ppm = 0;
     std::uint32_t stop_slow_ppm = 50'000;
+    // Fence devices (only with SweepOptions::fencing): attempts that fail, and
+    // attempts slower than a lease (1-4 s).
+    std::uint32_t fence_fail_ppm = 300'000;
+    std::uint32_t fence_slow_ppm = 100'000;
     // Faults begin after this (the cluster first forms under the background trouble).
     Duration warmup = std::chrono::seconds(2);
 };

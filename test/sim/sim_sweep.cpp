@@ -49,7 +49,9 @@ Duration settle_time(const agent::ClusterConfig& config, const ScriptKnobs& scri
 }
 
 agent::ClusterConfig sweep_config(const SweepOptions& options) {
-    return make_sim_config(options.nodes, numbered_groups(options.groups), options.links);
+    agent::ClusterConfig config = make_sim_config(options.nodes, numbered_groups(options.groups), options.links);
+    if (options.fencing) with_fencing(config);
+    return config;
 }
 
 std::optional<std::string> check_duration(const SweepOptions& options) {
@@ -82,6 +84,10 @@ RunResult run_seed(std::uint64_t seed, const SweepOptions& options) {
         .scripts = faulty_scripts(options.faults),
         .network = faulty_links(options.faults),
         .recording = options.recording,
+        .fencing = FenceKnobs{.fail_ppm = options.faults.fence_fail_ppm,
+                              .slow_ppm = options.faults.fence_slow_ppm,
+                              .reboot_min = 300ms,
+                              .reboot_max = 5s},
     });
     const ScriptKnobs normal_scripts{};
     const SimTime heal_at = options.duration - settle_time(result.config, normal_scripts);

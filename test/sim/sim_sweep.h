@@ -17,6 +17,9 @@ struct SweepOptions {
     Duration duration = std::chrono::seconds(30);
     FaultKnobs faults{};
     agent::Safety safety = agent::Safety::normal;
+    // A fence device on every node (docs/design.md §4.7), behaving per the fence
+    // knobs of `faults`; a fenced node reboots 0.3-5 s later.
+    bool fencing = false;
     Recording recording = Recording::off;  // transcript: keep the log of failing runs
 };
 

@@ -72,6 +72,8 @@ const Knob knobs[] = {
     {"stop-fail-ppm", "stop scripts that exit 1 (unsafe without fencing when the node is cut off)", &FaultKnobs::stop_fail_ppm, ppm_max},
     {"stop-hang-ppm", "stop scripts that hang until their timeout (same caveat)", &FaultKnobs::stop_hang_ppm, ppm_max},
     {"stop-slow-ppm", "stop scripts that take 50-95% of their timeout", &FaultKnobs::stop_slow_ppm, ppm_max},
+    {"fence-fail-ppm", "fence attempts that fail (with --fencing)", &FaultKnobs::fence_fail_ppm, ppm_max},
+    {"fence-slow-ppm", "fence attempts that take 1-4 s, beyond a lease (with --fencing)", &FaultKnobs::fence_slow_ppm, ppm_max},
 };
 
 // The seed each worker is running, for the crash report: an assertion or a
@@ -142,6 +144,8 @@ void print_help() {
         "  --no-faults          set every rate and ppm below to 0\n"
         "  --unsafe-skip-lease  run every agent with Safety::unsafe_skip_lease (the\n"
         "                       checker must then report violations)\n"
+        "  --fencing            a fence device on every node: the coordinator fences\n"
+        "                       silent holders (fenced nodes reboot 0.3-5 s later)\n"
         "  --verbose            print the full log of failing runs\n"
         "  --help               this text\n\n"
         "fault knobs (defaults in brackets):\n");
@@ -184,6 +188,11 @@ Args parse(int argc, char** argv) {
         }
         if (arg == "--unsafe-skip-lease") {
             args.sweep.safety = agent::Safety::unsafe_skip_lease;
+            args.knobs_given.emplace_back(arg);
+            continue;
+        }
+        if (arg == "--fencing") {
+            args.sweep.fencing = true;
             args.knobs_given.emplace_back(arg);
             continue;
         }

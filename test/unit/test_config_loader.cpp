@@ -818,3 +818,60 @@ TEST_CASE("hooks: paths, timeouts, event filters and env are checked", "[config_
         require_single_error(config, "hooks", {"expected an array"});
     }
 }
+
+TEST_CASE("fencing: devices, params, host_map, timeout and action are read", "[config_loader][fencing]") {
+    json j = example();
+    j["fencing"] = {{"devices",
+                     {{{"name", "ipmi"},
+                       {"agent", "fence_ipmilan"},
+                       {"params", {{"ip", "198.18.9.1"}, {"username", "admin"}}},
+                       {"nodes", {"n1", "n2"}},
+                       {"host_map", {{"n1", "plug1"}}}},
+                      {{"name", "pdu"}, {"agent", "/opt/fence/fence_pdu"}}}},
+                    {"timeout_ms", 5000},
+                    {"action", "reboot"}};
+    const DaemonConfig c = require_loads(j.dump());
+    const auto& f = c.cluster.fencing;
+    REQUIRE(f.devices.size() == 2);
+    CHECK(f.devices[0].agent == "fence_ipmilan");
+    CHECK(f.devices[0].params.at("username") == "admin");
+    CHECK(f.devices[0].nodes == std::vector<std::string>{"n1", "n2"});
+    CHECK(f.devices[0].host_map.at("n1") == "plug1");
+    CHECK(f.devices[1].nodes.empty());
+    CHECK(f.timeout == 5s);
+    CHECK(f.action == hacluster::agent::FenceAction::reboot);
+    CHECK(f.covers("n3"));
+    // Without devices nothing is fenced and the config hash is what it was.
+    const DaemonConfig plain = require_loads(example().dump());
+    CHECK(plain.cluster.fencing.devices.empty());
+    CHECK(hacluster::agent::config_hash(plain.cluster) != hacluster::agent::config_hash(c.cluster));
+}
+
+TEST_CASE("fencing: every mistake names its path", "[config_loader][fencing]") {
+    json j = example();
+    j["fencing"] = {{"devices",
+                     {{{"name", "ipmi"},
+                       {"agent", "sbin/fence_ipmilan"},
+                       {"params", {{"action", "on"}, {"ip", "a\nb"}}},
+                       {"nodes", {"n1", "n9"}},
+                       {"host_map", {{"n7", "p"}}},
+                       {"colour", "red"}},
+                      {{"name", "ipmi"}, {"agent", "fence_x"}}}},
+                    {"timeout_ms", 0},
+                    {"action", "on"}};
+    const auto errors = require_errors(j.dump());
+    require_error(errors, "fencing.devices[0].colour", {"unknown key"});
+    require_error(errors, "fencing.devices[0].agent", {"/usr/sbin", "absolute path"});
+    require_error(errors, "fencing.devices[0].params.action", {"set by hacluster"});
+    require_error(errors, "fencing.devices[0].params.ip", {"line break"});
+    require_error(errors, "fencing.action", {"\"off\" or \"reboot\""});
+    j["fencing"]["devices"][0].erase("colour");
+    j["fencing"]["devices"][0]["agent"] = "fence_ipmilan";
+    j["fencing"]["devices"][0]["params"] = {{"ip", "198.18.9.1"}};
+    j["fencing"]["action"] = "off";
+    const auto rules = require_errors(j.dump());
+    require_error(rules, "fencing.devices[0].nodes[1]", {"n9", "not the name of any node"});
+    require_error(rules, "fencing.devices[0].host_map.n7", {"not the name of any node"});
+    require_error(rules, "fencing.devices[1].name", {"already used by fencing.devices[0].name"});
+    require_error(rules, "fencing.timeout_ms", {"greater than 0"});
+}

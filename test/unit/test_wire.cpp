@@ -451,7 +451,10 @@ TEST_CASE("wire: counts are bounded", "[wire]") {
                       DecodeErrc::truncated, "acks[0].requester");
     }
     SECTION("bytes after the last section") {
-        Bytes bytes = encode(m, test_auth());
+        // The optional fenced section is the last one when present.
+        Heartbeat with_fenced = m;
+        with_fenced.fenced = {Fenced{1, 2, 3}};
+        Bytes bytes = encode(with_fenced, test_auth());
         bytes.insert(bytes.end() - static_cast<std::ptrdiff_t>(mac_size), {0, 0, 0});
         resign(bytes);
         require_error(bytes, DecodeErrc::trailing_bytes, "trailing");
@@ -568,4 +571,37 @@ TEST_CASE("hmac: keys shorter than 16 bytes are rejected", "[hmac]") {
     CHECK_FALSE(HmacSha256::from_key(key_bytes(0, HmacSha256::min_key_size - 1)).has_value());
     CHECK(HmacSha256::from_key(key_bytes(0, HmacSha256::min_key_size)).has_value());
     CHECK(HmacSha256::from_key(key_bytes(0, 200)).has_value());  // longer than a block
+}
+
+TEST_CASE("wire: the fenced section is optional and validated", "[wire][fencing]") {
+    Heartbeat m = populated();
+    const Bytes without = encode(m, test_auth());
+    // Empty: not on the wire at all, so older nodes decode it as before.
+    CHECK(without.size() == layout_of(m).mac + mac_size);
+    m.fenced = {Fenced{2, 0x1122334455667788ULL, 41}, Fenced{0, 1, 0}};
+    const Bytes with = encode(m, test_auth());
+    CHECK(with.size() == without.size() + 2 + 2 * 18);
+    CHECK(decode_ok(with) == m);
+
+    Bytes bad = with;
+    const std::size_t at = layout_of(m).mac;  // where the fenced section starts
+    put_le(bad, at + 2, max_nodes, 2);       // fenced[0].node
+    resign(bad);
+    require_error(bad, DecodeErrc::bad_field, "fenced[0].node");
+
+    Bytes too_many = with;
+    put_le(too_many, at, max_fenced + 1, 2);
+    resign(too_many);
+    require_error(too_many, DecodeErrc::bad_field, "fenced.count");
+
+    // Present but empty: a second encoding of "nothing fenced", refused.
+    Bytes empty = without;
+    empty.insert(empty.end() - static_cast<std::ptrdiff_t>(mac_size), {0, 0});
+    resign(empty);
+    require_error(empty, DecodeErrc::bad_field, "fenced.count");
+
+    Bytes cut = with;
+    cut.erase(cut.end() - mac_size - 5, cut.end() - mac_size);
+    resign(cut);
+    require_error(cut, DecodeErrc::truncated, "fenced[1].term");
 }

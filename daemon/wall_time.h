@@ -1,0 +1,11 @@
+#pragma once
+// Wall-clock times as operators read them in status and events.
+#include <chrono>
+#include <string>
+
+namespace hacluster::daemon {
+
+// "2026-11-22T23:35:00.123Z" (UTC, milliseconds).
+std::string iso_time(std::chrono::system_clock::time_point t);
+
+}  // namespace hacluster::daemon
