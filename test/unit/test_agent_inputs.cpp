@@ -180,3 +180,76 @@ TEST_CASE("agent: a heartbeat with an absurd term is dropped, terms cannot wrap"
     n2.step(at(2ms), in::Packet{0, wire::encode(hb, key_a())});
     CHECK(n2.view().packets_rejected == 2);
 }
+
+namespace {
+
+// Heartbeats of a node that is not simulated, built by hand.
+struct FakeNode {
+    wire::Heartbeat hb;
+    std::vector<std::uint8_t> next() {
+        ++hb.seq;
+        return wire::encode(hb, key_a());
+    }
+};
+
+FakeNode fake(const ClusterConfig& c, NodeId sender, Incarnation incarnation) {
+    FakeNode f;
+    f.hb.cluster_id = cluster_id(c.cluster);
+    f.hb.config_hash = config_hash(c);
+    f.hb.sender = sender;
+    f.hb.incarnation = incarnation;
+    f.hb.quorum = wire::QuorumState::won;
+    f.hb.coordinator = 0;
+    f.hb.view = {wire::PeerEntry{1, 20, 0}};
+    return f;
+}
+
+}  // namespace
+
+// design §4.7: the granter's side of a fenced announcement.
+TEST_CASE("agent: a fenced announcement frees a grant only for that incarnation, term and coordinator",
+          "[agent][fencing]") {
+    const ClusterConfig c = config_of(3);
+    Agent n2(c, 1, key_a(), options(20), at(0ms));
+    FakeNode coordinator = fake(c, 0, 10);
+    coordinator.hb.flags = wire::flag_coordinator;
+    coordinator.hb.coordinator_term = 1;
+    coordinator.hb.assignments = {wire::Assignment{0, 2}};
+    FakeNode holder = fake(c, 2, 30);
+    holder.hb.term = 2;
+    holder.hb.claims = {wire::Claim{0, wire::ClaimState::primary, 2}};
+    Duration t = 0ms;
+    auto beat = [&](FakeNode& from) {
+        t += 1ms;
+        n2.step(at(t), in::Packet{0, from.next()});
+    };
+    // Past the quiet period (a grant hold after start), hearing both every 100 ms.
+    for (int i = 0; i < 15; ++i) {
+        beat(coordinator);
+        beat(holder);
+        t += 98ms;
+    }
+    REQUIRE(n2.view().grants[0].holder == 2);
+    // The holder falls silent; its grant is held for a grant hold after its last renewal.
+    for (int i = 0; i < 6; ++i) {
+        beat(coordinator);
+        t += 99ms;
+    }
+    REQUIRE_FALSE(n2.view().peers[2].alive);
+    REQUIRE(n2.view().grants[0].holder == 2);
+
+    coordinator.hb.fenced = {wire::Fenced{2, 29, 100}};  // an older incarnation
+    beat(coordinator);
+    CHECK(n2.view().grants[0].holder == 2);
+    coordinator.hb.fenced = {wire::Fenced{2, 30, 1}};  // below the grant's term
+    beat(coordinator);
+    CHECK(n2.view().grants[0].holder == 2);
+    coordinator.hb.fenced = {wire::Fenced{2, 30, 100}};
+    coordinator.hb.quorum = wire::QuorumState::lost;  // not a coordinator that may decide
+    beat(coordinator);
+    CHECK(n2.view().grants[0].holder == 2);
+    coordinator.hb.quorum = wire::QuorumState::won;
+    beat(coordinator);
+    CHECK(n2.view().grants[0].holder == no_node);
+    CHECK(n2.view().grants[0].term == 2);  // the term floor stays: terms still only grow
+}
