@@ -439,7 +439,7 @@ TEST_CASE("unknown keys are errors at every level", "[config_loader]") {
     SECTION("top level") {
         j["heartbeats"] = json::object();
         require_single_error(j, "heartbeats",
-                             {"unknown key (known: auth_key_file, cluster, groups, heartbeat, hooks, "
+                             {"unknown key (known: auth_key_file, cluster, fencing, groups, heartbeat, hooks, "
                               "lease, nodes, quorum)"});
     }
     SECTION("in a node") {
