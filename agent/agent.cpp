@@ -49,6 +49,12 @@ const char* to_string(out::TransitionKind kind) {
         case K::fencing: return "fencing";
         case K::fenced: return "fenced";
         case K::fence_failed: return "fence_failed";
+        case K::blocked: return "blocked";
+        case K::unblocked: return "unblocked";
+        case K::maintenance_on: return "maintenance_on";
+        case K::maintenance_off: return "maintenance_off";
+        case K::cleanup: return "cleanup";
+        case K::found_running: return "found_running";
     }
     return "unknown";
 }
@@ -114,6 +120,7 @@ Agent::State::State(const ClusterConfig& cfg, NodeId self_id, const wire::Authen
         transition(out::TransitionKind::started, r.group, self, r.term, "resumed");
         urgent = true;
     }
+    init_policy();
     // Request ids must not repeat across restarts: peers remember answers by id.
     next_request_id = static_cast<std::uint32_t>(prng.next() | 1);
     seen_since_start.insert(self);
@@ -147,12 +154,14 @@ void Agent::State::step(const Input& input) {
                    [this](const in::SupervisorStop& s) { on_supervisor_stop(s); },
                    [this](const in::GroupFailed& f) { on_group_failed(f); },
                    [this](const in::FenceDone& f) { on_fence_done(f); },
+                   [this](const in::Probed& p) { on_probed(p); },
                },
                input);
     evaluate();
 }
 
 void Agent::State::evaluate() {
+    expire_policy();
     update_membership();
     update_quorum();
     update_coordinator();
@@ -250,14 +259,35 @@ void Agent::State::emit_guard(GroupId g) {
 void Agent::State::update_roles() {
     for (GroupId g = 0; g < groups.size(); ++g) {
         GroupState& gs = groups[g];
+        if (gs.released_until && now >= *gs.released_until) gs.released_until.reset();
+        // Unmanaged: touch nothing (design §3.5).
+        if (policy.in_maintenance(g)) continue;
+        if (gs.relearn == Relearn::probing && gs.probe_sent &&
+            now - *gs.probe_sent >= config.groups[g].start_timeout + config.groups[g].stop_timeout) {
+            // The answer got lost (the shell was busy or restarted its runner): ask again.
+            gs.probe_sent = now;
+            outputs.emplace_back(out::Probe{g});
+        }
         const std::optional<NodeId>& assigned = assignment[g];
         const bool assigned_here = assigned && *assigned == self;
         const bool moved_away = assigned && *assigned != self;
         switch (gs.role) {
             case Role::standby:
+                if (gs.relearn == Relearn::found && assigned && *assigned != self &&
+                    *assigned != no_node) {
+                    // A copy found running after maintenance, placed elsewhere:
+                    // stopped through the normal path before anyone starts it there.
+                    gs.role = Role::stopping;
+                    gs.stop_reason = "found_running_placed_on_" + config.nodes[*assigned].name;
+                    transition(out::TransitionKind::stopping, g, self, gs.term, gs.stop_reason);
+                    run_script(g, ScriptAction::stop, gs.stop_reason);
+                    urgent = true;
+                    break;
+                }
                 if (assigned_here && !standby && !leaving &&
                     quorum == wire::QuorumState::won &&
-                    !(gs.failed_until && now < *gs.failed_until)) {
+                    !(gs.failed_until && now < *gs.failed_until) && !policy.blocked(g) &&
+                    gs.relearn != Relearn::probing && !found_elsewhere(g)) {
                     begin_claim(g);
                 }
                 break;
@@ -290,7 +320,6 @@ void Agent::State::update_roles() {
                 }
                 break;
         }
-        if (gs.released_until && now >= *gs.released_until) gs.released_until.reset();
     }
 }
 
@@ -388,13 +417,20 @@ void Agent::State::on_script_done(const in::ScriptDone& done) {
             if (gs.role != Role::starting) return;
             if (ok) {
                 gs.role = Role::primary;
+                gs.relearn = Relearn::none;  // adopted, if it was found running
                 transition(out::TransitionKind::started, g, self, gs.term, "start_ok");
                 urgent = true;
             } else {
                 gs.failed_until = now + timing[g].start_failure_backoff;
-                transition(out::TransitionKind::start_failed, g, self, gs.term,
-                           std::string(to_string(done.status)) + "_exit_" +
-                               std::to_string(done.exit_code));
+                const std::string why = std::string(to_string(done.status)) + "_exit_" +
+                                        std::to_string(done.exit_code);
+                transition(out::TransitionKind::start_failed, g, self, gs.term, why);
+                // OCF "not installed" / "not configured": no node would do better,
+                // so the group is placed nowhere until a cleanup (design §3.5).
+                if (done.status == ExecStatus::done &&
+                    (done.exit_code == exit_not_installed || done.exit_code == exit_not_configured)) {
+                    block(g, "start_" + why);
+                }
                 begin_stop(g, "start_failed");
             }
             return;
@@ -402,6 +438,7 @@ void Agent::State::on_script_done(const in::ScriptDone& done) {
         // A stop.
         if (ok) {
             gs.failed_stops = 0;
+            gs.relearn = Relearn::none;  // whatever was found running is stopped
             // Released only when the supervisor's own stop is done too.
             if (gs.supervisor_stopping) return;
             transition(out::TransitionKind::stopped, g, self, gs.term, gs.stop_reason);
@@ -432,6 +469,7 @@ void Agent::State::on_group_failed(const in::GroupFailed& failure) {
     if (failure.term != gs.term || (gs.role != Role::starting && gs.role != Role::primary)) return;
     gs.failed_until = now + timing[g].start_failure_backoff;
     transition(out::TransitionKind::failed, g, self, gs.term, failure.reason);
+    if (failure.fatal == Fatal::yes) block(g, failure.reason);
     begin_stop(g, "failed");
 }
 
@@ -550,6 +588,7 @@ wire::Heartbeat Agent::State::build_heartbeat() {
     for (GroupId g = 0; g < groups.size(); ++g) {
         if (groups[g].failed_until && now < *groups[g].failed_until) hb.failed_groups.push_back(g);
     }
+    fill_policy(hb);
     for (const PendingRequest& p : pending_requests) hb.requests.push_back(p.request);
     for (const HandledRequest& h : handled_requests) {
         hb.acks.push_back(wire::RequestAck{h.requester, h.id, static_cast<std::uint8_t>(h.ok)});
@@ -571,6 +610,7 @@ View Agent::view() const {
     v.term = s.term;
     v.standby = s.standby;
     v.leaving = s.leaving;
+    v.policy = s.policy;
     v.packets_rejected = s.packets_rejected;
     for (NodeId n = 0; n < s.config.nodes.size(); ++n) {
         PeerView p;
@@ -579,6 +619,7 @@ View Agent::view() const {
             p.alive = !s.left;
             p.incarnation = s.options.incarnation;
             p.standby = s.standby;
+            if (s.standby && s.standby_until) p.standby_ttl = *s.standby_until - s.now;
             p.leaving = s.leaving;
             p.quorum = s.quorum;
             p.links.resize(s.links, LinkView{true, s.now});
@@ -591,6 +632,9 @@ View Agent::view() const {
             }
             if (const wire::Heartbeat* hb = s.last_of(n)) {
                 p.standby = (hb->flags & wire::flag_standby) != 0;
+                if (p.standby && hb->standby_ttl_ms != 0) {
+                    p.standby_ttl = std::chrono::milliseconds(hb->standby_ttl_ms);
+                }
                 p.leaving = (hb->flags & wire::flag_leaving) != 0;
                 p.quorum = hb->quorum;
             }
@@ -613,6 +657,10 @@ View Agent::view() const {
         gv.assigned = s.assignment[g].value_or(no_node);
         gv.holder = s.holder_of(g);
         gv.failed_here = gs.failed_until && s.now < *gs.failed_until;
+        gv.maintenance = s.policy.in_maintenance(g);
+        gv.blocked = s.policy.blocked(g);
+        gv.probing = gs.relearn == Relearn::probing;
+        gv.found = gs.relearn == Relearn::found;
         v.groups.push_back(gv);
         const GrantState& gr = s.grants[g];
         GrantView grv;

@@ -48,6 +48,7 @@ struct AgentOptions {
     Safety safety = Safety::normal;
     std::vector<PersistedVote> votes;  // as stored by earlier runs of this node
     std::vector<ResumedGroup> resume;  // from the previous process's supervisor
+    std::optional<Policy> policy = std::nullopt;  // as stored by earlier runs (out::PersistPolicy)
 };
 
 enum class Role : std::uint8_t { standby, claiming, starting, primary, stopping, stop_failed };
@@ -73,6 +74,7 @@ struct PeerView {
     Incarnation incarnation = 0;
     std::vector<LinkView> links;
     bool standby = false;
+    std::optional<Duration> standby_ttl;  // remaining, when the standby ends by itself
     bool leaving = false;
     wire::QuorumState quorum = wire::QuorumState::pending;
     FenceView fence;
@@ -86,6 +88,10 @@ struct GroupView {
     NodeId assigned = no_node;         // the coordinator's placement as known here
     NodeId holder = no_node;           // who runs it, as far as this node knows
     bool failed_here = false;          // a start failed here recently
+    bool maintenance = false;          // unmanaged (cluster-wide or this group)
+    bool blocked = false;
+    bool probing = false;              // after maintenance: probe running here
+    bool found = false;                // after maintenance: found running here, unsettled
 };
 
 // This node's vote for one group (docs/design.md §4).
@@ -110,6 +116,7 @@ struct View {
     std::vector<PeerView> peers;    // indexed by NodeId, self included (alive)
     std::vector<GroupView> groups;  // indexed by GroupId
     std::vector<GrantView> grants;  // indexed by GroupId
+    Policy policy;
 };
 
 class Agent {

@@ -22,6 +22,11 @@ namespace hacluster::agent {
 // a bug or garbage, and taking it would end in a wrapped term (design §2.2).
 inline constexpr Term max_plausible_term = Term{1} << 62;
 
+// OCF exit codes of a start or monitor that no other node would do better with:
+// the group is blocked (design §3.5).
+inline constexpr int exit_not_installed = 5;
+inline constexpr int exit_not_configured = 6;
+
 struct PeerState {
     ReplayWindow replay;
     Incarnation incarnation = 0;
@@ -49,6 +54,11 @@ struct GrantState {
     Instant pending_at{};
 };
 
+// After maintenance ends, this node re-learns whether the group runs here
+// (design §3.5): probing until the shell answers, found until it is adopted
+// (started here under a new lease) or stopped.
+enum class Relearn : std::uint8_t { none, probing, found };
+
 // This node as a (would-be) holder of one group.
 struct GroupState {
     Role role = Role::standby;
@@ -70,6 +80,8 @@ struct GroupState {
     int failed_stops = 0;                   // in a row, for the retry backoff
     bool supervisor_stopping = false;       // the supervisor's stop is in flight
     std::string stop_reason;
+    Relearn relearn = Relearn::none;
+    std::optional<Instant> probe_sent;  // asked again when no answer comes
 };
 
 // The coordinator's per-group placement state (design §3).
@@ -140,6 +152,7 @@ struct Agent::State {
     std::set<NodeId> seen_since_start;
 
     bool standby = false;
+    std::optional<Instant> standby_until;  // a standby with a TTL
     bool leaving = false;
     bool left = false;
     int leave_announcements = 0;
@@ -160,6 +173,8 @@ struct Agent::State {
     std::vector<PendingRequest> pending_requests;
     std::vector<HandledRequest> handled_requests;
     std::uint64_t packets_rejected = 0;
+    Policy policy;
+    Term cleanup_applied = 0;  // the newest cleanup version applied here
 
     // agent.cpp
     void step(const Input& input);
@@ -221,6 +236,21 @@ struct Agent::State {
     NodeId holder_of(GroupId g) const;
     NodeId best_eligible(GroupId g, NodeId except) const;
     void adopt_assignments();
+
+    // operator_policy.cpp
+    void init_policy();
+    void change_policy(Policy next, const std::string& reason);
+    void adopt_policy(const wire::Heartbeat& hb);
+    void apply_policy(const Policy& old, const std::string& reason);
+    void expire_policy();
+    void enter_maintenance(GroupId g);
+    void on_probed(const in::Probed& probed);
+    void block(GroupId g, const std::string& reason);
+    void fill_policy(wire::Heartbeat& hb) const;
+    bool relearn_pending(GroupId g) const;  // some live node has not finished its probe
+    bool found_elsewhere(GroupId g) const;  // a live peer found it running, unsettled
+    NodeId found_node(GroupId g) const;     // the best eligible node that found it running
+    void on_policy_command(const in::Command& command);
 
     // operator_requests.cpp
     void on_command(const in::Command& command);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/types.h"
+#include "agent/wire.h"
 
 namespace hacluster::agent {
 
@@ -22,7 +23,31 @@ enum class ExecStatus : std::uint8_t {
     cancelled,     // killed because the core asked (CancelScript)
 };
 
-enum class CommandKind : std::uint8_t { switchover, standby, online };
+enum class CommandKind : std::uint8_t { switchover, standby, online, maintenance, cleanup };
+enum class Switch : std::uint8_t { on, off };
+enum class Fatal : std::uint8_t { no, yes };
+enum class ProbeResult : std::uint8_t { stopped, running };
+
+// The operator's cluster-wide policy as this node holds it (docs/design.md §3.5).
+struct GroupPolicy {
+    bool maintenance = false;
+    std::optional<Instant> maintenance_until;  // local clock; nullopt: no TTL
+    bool blocked = false;
+    friend bool operator==(const GroupPolicy&, const GroupPolicy&) = default;
+};
+struct Policy {
+    Term version = 0;
+    NodeId by = no_node;
+    bool cluster_maintenance = false;
+    std::optional<Instant> cluster_until;
+    std::vector<GroupPolicy> groups;        // indexed by GroupId
+    std::vector<wire::Cleanup> cleanups;    // newest last, at most wire::max_cleanups
+    bool in_maintenance(GroupId g) const {
+        return cluster_maintenance || (g < groups.size() && groups[g].maintenance);
+    }
+    bool blocked(GroupId g) const { return g < groups.size() && groups[g].blocked; }
+    friend bool operator==(const Policy&, const Policy&) = default;
+};
 
 namespace in {
 struct Tick {};
@@ -40,7 +65,15 @@ struct Command {
     std::uint64_t request = 0;  // echoed in the Reply
     CommandKind kind = CommandKind::switchover;
     std::string group;          // switchover
-    std::string node;           // switchover target (empty: best other), standby/online node
+    std::string node;           // switchover target (empty: best other), standby/online node,
+                                // cleanup node (empty: every node)
+    Switch state = Switch::on;  // maintenance
+    std::optional<Duration> ttl = std::nullopt;  // standby, maintenance: undone by itself after this long
+};
+// The answer to out::Probe: whether any resource of the group runs here.
+struct Probed {
+    GroupId group = 0;
+    ProbeResult result = ProbeResult::stopped;
 };
 // Graceful leave: release every group, announce it, then LeaveDone.
 struct Shutdown {};
@@ -63,6 +96,9 @@ struct GroupFailed {
     GroupId group = 0;
     Term term = 0;
     std::string reason;  // e.g. "monitor_failed_web-ip"
+    // A monitor said "not installed" or "not configured" (OCF 5, 6): no node
+    // can run it, so the group is blocked cluster-wide until a cleanup.
+    Fatal fatal = Fatal::no;
 };
 // The end of an out::Fence (docs/design.md §4.7): ok when a device reported the
 // node off (exit 0); message says which device and how it ended.
@@ -77,7 +113,7 @@ struct FenceDone {
 // received before the clock was read): a voter's renewal time must not be earlier
 // than the moment it really received the heartbeat (design §4.2).
 using Input = std::variant<in::Tick, in::Packet, in::ScriptDone, in::Command, in::Shutdown,
-                           in::SupervisorStop, in::GroupFailed, in::FenceDone>;
+                           in::SupervisorStop, in::GroupFailed, in::FenceDone, in::Probed>;
 
 namespace out {
 struct Send {
@@ -137,6 +173,12 @@ enum class TransitionKind : std::uint8_t {
     fencing,       // the coordinator runs the fence devices against a silent holder
     fenced,        // a device reported it off
     fence_failed,  // every device failed; retried with a backoff
+    blocked,          // the group is placed nowhere until a cleanup
+    unblocked,
+    maintenance_on,   // the group is unmanaged
+    maintenance_off,  // managed again: probing what runs where
+    cleanup,          // fail counts and failures of the group forgotten here
+    found_running,    // the probe after maintenance found it running here
 };
 struct Transition {
     TransitionKind kind = TransitionKind::node_up;
@@ -146,6 +188,15 @@ struct Transition {
     std::string reason;
 };
 struct LeaveDone {};
+// Run `monitor` of every resource of the group and answer with in::Probed
+// (after maintenance ends: the cluster re-learns what runs where).
+struct Probe {
+    GroupId group = 0;
+};
+// Store durably, like votes; AgentOptions::policy at the next start.
+struct PersistPolicy {
+    Policy policy;
+};
 // Store durably before sending this step's datagrams: the highest term this node
 // granted for the group, and to whom (AgentOptions::votes at the next start).
 struct PersistVote {
@@ -164,7 +215,8 @@ struct Fence {
 }  // namespace out
 
 using Output = std::variant<out::Send, out::RunScript, out::CancelScript, out::Reply, out::Guard,
-                            out::Transition, out::LeaveDone, out::PersistVote, out::Fence>;
+                            out::Transition, out::LeaveDone, out::PersistVote, out::Fence, out::Probe,
+                            out::PersistPolicy>;
 
 const char* to_string(out::TransitionKind kind);
 const char* to_string(ExecStatus status);

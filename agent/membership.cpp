@@ -116,6 +116,7 @@ void Agent::State::on_heartbeat(const wire::Heartbeat& hb) {
     forget_anchors_of(hb.sender, &hb);
     for (const wire::Grant& grant : hb.grants) on_grant(hb.sender, grant);
     peer.last = hb;
+    adopt_policy(hb);
     if (!peer.alive) update_membership();  // so its claims are judged as a live peer's
     for (const wire::Claim& claim : hb.claims) on_claim(hb.sender, claim, hb.seq);
     on_fenced_announcements(hb);

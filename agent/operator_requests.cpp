@@ -18,6 +18,10 @@ void Agent::State::reply(std::uint64_t client, bool ok, std::string message) {
 }
 
 void Agent::State::on_command(const in::Command& c) {
+    if (c.kind == CommandKind::maintenance || c.kind == CommandKind::cleanup) {
+        on_policy_command(c);
+        return;
+    }
     wire::Request request;
     request.id = next_request_id++;
     if (c.kind == CommandKind::switchover) {
@@ -58,7 +62,13 @@ void Agent::State::on_command(const in::Command& c) {
             return;
         }
         const bool to_standby = c.kind == CommandKind::standby;
+        if (to_standby && c.ttl &&
+            (*c.ttl < std::chrono::seconds(1) || *c.ttl > std::chrono::hours(24 * 30))) {
+            reply(c.request, false, "ttl must be from 1 to 2592000 seconds");
+            return;
+        }
         if (n == self) {
+            standby_until = to_standby && c.ttl ? std::optional<Instant>(now + *c.ttl) : std::nullopt;
             if (standby != to_standby) {
                 standby = to_standby;
                 transition(to_standby ? out::TransitionKind::standby : out::TransitionKind::online,
@@ -71,6 +81,10 @@ void Agent::State::on_command(const in::Command& c) {
         }
         request.kind = to_standby ? wire::RequestKind::standby : wire::RequestKind::online;
         request.node = n;
+        if (to_standby && c.ttl) {
+            request.ttl_s = static_cast<std::uint32_t>(
+                std::chrono::duration_cast<std::chrono::seconds>(*c.ttl).count());
+        }
     }
     if (pending_requests.size() >= max_pending_requests) {
         reply(c.request, false, "too many requests in flight, try again");
@@ -121,6 +135,9 @@ void Agent::State::handle_request(NodeId requester, const wire::Request& r) {
         case wire::RequestKind::online: {
             if (r.node != self) return;
             const bool to_standby = r.kind == wire::RequestKind::standby;
+            standby_until = to_standby && r.ttl_s != 0
+                                ? std::optional<Instant>(now + std::chrono::seconds(r.ttl_s))
+                                : std::nullopt;
             if (standby != to_standby) {
                 standby = to_standby;
                 transition(to_standby ? out::TransitionKind::standby : out::TransitionKind::online,

@@ -161,7 +161,22 @@ void Agent::State::update_placement() {
         NodeId next = p.assigned;
         std::string reason;
         if (p.switch_to != no_node && !node_eligible(g, p.switch_to)) p.switch_to = no_node;
-        if (p.switch_to != no_node) {
+        // design §3.5: nowhere while unmanaged, blocked, or until every live node
+        // has probed it after maintenance; then where it was found running.
+        const bool frozen = policy.in_maintenance(g) || policy.blocked(g) || relearn_pending(g);
+        const NodeId found = frozen || (holder != no_node && keeps_running(g, holder))
+                                 ? no_node
+                                 : found_node(g);
+        if (frozen) {
+            p.switch_to = no_node;
+            next = no_node;
+            reason = policy.in_maintenance(g) ? "maintenance"
+                     : policy.blocked(g)      ? "blocked"
+                                              : "probing";
+        } else if (found != no_node) {
+            next = found;
+            reason = "found_running";
+        } else if (p.switch_to != no_node) {
             next = p.switch_to;
             reason = "switchover";
             const bool done = holder == p.switch_to &&
@@ -200,7 +215,7 @@ void Agent::State::update_placement() {
         if (next != p.assigned) {
             p.assigned = next;
             transition(out::TransitionKind::assigned, g, next, term,
-                       next == no_node ? reason + "_no_eligible_node" : reason);
+                       next == no_node && !frozen ? reason + "_no_eligible_node" : reason);
             urgent = true;
         }
     }

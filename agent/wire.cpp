@@ -12,8 +12,13 @@
 //     grants        group u16, holder u16, term u64, acked_seq u64  (20 bytes)
 //     assignments   group u16, node u16                             (4 bytes)
 //     failed_groups group u16                                       (2 bytes)
-//     requests      id u32, kind u8, group u16, node u16            (9 bytes)
+//     requests      id u32, kind u8, group u16, node u16, ttl_s u32 (13 bytes)
 //     acks          requester u16, id u32, ok u8                    (7 bytes)
+//   policy (51 bytes): version u64, by u16, cluster_maintenance u8,
+//     cluster_ttl_ms u32, maintenance u64, blocked u64, probing u64, found u64,
+//     standby_ttl_ms u32; then two more sections
+//     ttls          group u16, ttl_ms u32                           (6 bytes)
+//     cleanups      version u64, group u16, node u16                (12 bytes)
 //     fenced        node u16, incarnation u64, term u64             (18 bytes)
 //                   optional: absent (no bytes at all) when empty
 //   mac (32 bytes): HMAC-SHA-256 of every byte before it
@@ -32,13 +37,16 @@ namespace {
 
 constexpr std::size_t header_size = 4 + 1 + 1 + 1 + 8 + 2 + 8 + 8 + 8 + 8 + 2 + 8;
 constexpr std::size_t count_size = 2;
-constexpr std::size_t section_count = 7;
+constexpr std::size_t section_count = 9;
+constexpr std::size_t policy_size = 8 + 2 + 1 + 4 + 8 + 8 + 8 + 8 + 4;
+constexpr std::size_t ttl_entry_size = 2 + 4;
+constexpr std::size_t cleanup_entry_size = 8 + 2 + 2;
 constexpr std::size_t view_entry_size = 2 + 8 + 8;
 constexpr std::size_t claim_entry_size = 2 + 1 + 8;
 constexpr std::size_t grant_entry_size = 2 + 2 + 8 + 8;
 constexpr std::size_t assignment_entry_size = 2 + 2;
 constexpr std::size_t failed_group_entry_size = 2;
-constexpr std::size_t request_entry_size = 4 + 1 + 2 + 2;
+constexpr std::size_t request_entry_size = 4 + 1 + 2 + 2 + 4;
 constexpr std::size_t ack_entry_size = 2 + 4 + 1;
 constexpr std::size_t fenced_entry_size = 2 + 8 + 8;
 
@@ -52,14 +60,17 @@ constexpr std::size_t max_requests = max_pending_requests;
 constexpr std::size_t max_acks = max_nodes * max_pending_requests;
 
 // The smallest valid message: a header, every section empty, the MAC.
-constexpr std::size_t min_message_size = header_size + section_count * count_size + mac_size;
+constexpr std::size_t min_message_size =
+    header_size + section_count * count_size + policy_size + mac_size;
 
 constexpr std::size_t max_message_size =
     header_size + section_count * count_size + max_view * view_entry_size +
     max_claims * claim_entry_size + max_grants * grant_entry_size +
     max_assignments * assignment_entry_size + max_failed_groups * failed_group_entry_size +
-    max_requests * request_entry_size + max_acks * ack_entry_size + count_size +
+    max_requests * request_entry_size + max_acks * ack_entry_size + policy_size +
+    max_ttls * ttl_entry_size + max_cleanups * cleanup_entry_size + count_size +
     max_fenced * fenced_entry_size + mac_size;
+static_assert(max_groups <= 64, "group masks are u64 on the wire");
 
 // With this, every message within the limits of types.h fits in one datagram, so
 // the size assert in encode() can only fire if the limits above are broken.
@@ -111,7 +122,8 @@ std::size_t encoded_size(const Heartbeat& m) {
            m.claims.size() * claim_entry_size + m.grants.size() * grant_entry_size +
            m.assignments.size() * assignment_entry_size +
            m.failed_groups.size() * failed_group_entry_size +
-           m.requests.size() * request_entry_size + m.acks.size() * ack_entry_size +
+           m.requests.size() * request_entry_size + m.acks.size() * ack_entry_size + policy_size +
+           m.policy.ttls.size() * ttl_entry_size + m.policy.cleanups.size() * cleanup_entry_size +
            (m.fenced.empty() ? 0 : count_size + m.fenced.size() * fenced_entry_size) + mac_size;
 }
 
@@ -128,6 +140,15 @@ void assert_encodable(const Heartbeat& m) {
     HA_ASSERT(m.failed_groups.size() <= max_failed_groups);
     HA_ASSERT(m.requests.size() <= max_requests);
     HA_ASSERT(m.acks.size() <= max_acks);
+    HA_ASSERT(is_node_or_none(m.policy.by));
+    HA_ASSERT(m.policy.cluster_maintenance <= 1);
+    HA_ASSERT(m.policy.ttls.size() <= max_ttls);
+    HA_ASSERT(m.policy.cleanups.size() <= max_cleanups);
+    for (const Policy::Ttl& t : m.policy.ttls) HA_ASSERT(is_group(t.group));
+    for (const Cleanup& c : m.policy.cleanups) {
+        HA_ASSERT(is_group(c.group));
+        HA_ASSERT(is_node_or_none(c.node));
+    }
     for (const PeerEntry& e : m.view) HA_ASSERT(is_node(e.node));
     for (const Claim& c : m.claims) {
         HA_ASSERT(is_group(c.group));
@@ -363,7 +384,8 @@ bool read_sections(Reader& r, Heartbeat& m) {
         });
         q.kind = static_cast<RequestKind>(kind);
         r.read_group(q.group, Field{"requests", "group", i});
-        if (!r.read_node_or_none(q.node, Field{"requests", "node", i})) return false;
+        r.read_node_or_none(q.node, Field{"requests", "node", i});
+        if (!r.read(q.ttl_s, Field{"requests", "ttl_s", i})) return false;
     }
 
     if (!r.read_count(n, "acks", max_acks)) return false;
@@ -379,6 +401,31 @@ bool read_sections(Reader& r, Heartbeat& m) {
         }
     }
 
+    Policy& p = m.policy;
+    r.read(p.version, Field{"policy", "version"});
+    r.read_node_or_none(p.by, Field{"policy", "by"});
+    r.read_checked(p.cluster_maintenance, Field{"policy", "cluster_maintenance"}, is_ok_flag,
+                   [](std::uint64_t v) { return "must be 0 or 1, got " + std::to_string(v); });
+    r.read(p.cluster_ttl_ms, Field{"policy", "cluster_ttl_ms"});
+    r.read(p.maintenance, Field{"policy", "maintenance"});
+    r.read(p.blocked, Field{"policy", "blocked"});
+    r.read(m.probing, Field{"policy", "probing"});
+    r.read(m.found, Field{"policy", "found"});
+    if (!r.read(m.standby_ttl_ms, Field{"policy", "standby_ttl_ms"})) return false;
+    if (!r.read_count(n, "ttls", max_ttls)) return false;
+    p.ttls.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        r.read_group(p.ttls[i].group, Field{"ttls", "group", i});
+        if (!r.read(p.ttls[i].ttl_ms, Field{"ttls", "ttl_ms", i})) return false;
+    }
+    if (!r.read_count(n, "cleanups", max_cleanups)) return false;
+    p.cleanups.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        Cleanup& c = p.cleanups[i];
+        r.read(c.version, Field{"cleanups", "version", i});
+        r.read_group(c.group, Field{"cleanups", "group", i});
+        if (!r.read_node_or_none(c.node, Field{"cleanups", "node", i})) return false;
+    }
     // Optional: absent when the sender announces nothing (and from older nodes).
     if (r.remaining() == 0) return true;
     if (!r.read_count(n, "fenced", max_fenced)) return false;
@@ -466,12 +513,34 @@ std::vector<std::uint8_t> encode(const Heartbeat& m, const Authenticator& auth) 
         w.u8(static_cast<std::uint8_t>(r.kind));
         w.u16(r.group);
         w.u16(r.node);
+        w.u32(r.ttl_s);
     }
     w.count(m.acks.size());
     for (const RequestAck& a : m.acks) {
         w.u16(a.requester);
         w.u32(a.id);
         w.u8(a.ok);
+    }
+    const Policy& p = m.policy;
+    w.u64(p.version);
+    w.u16(p.by);
+    w.u8(p.cluster_maintenance);
+    w.u32(p.cluster_ttl_ms);
+    w.u64(p.maintenance);
+    w.u64(p.blocked);
+    w.u64(m.probing);
+    w.u64(m.found);
+    w.u32(m.standby_ttl_ms);
+    w.count(p.ttls.size());
+    for (const Policy::Ttl& t : p.ttls) {
+        w.u16(t.group);
+        w.u32(t.ttl_ms);
+    }
+    w.count(p.cleanups.size());
+    for (const Cleanup& c : p.cleanups) {
+        w.u64(c.version);
+        w.u16(c.group);
+        w.u16(c.node);
     }
     if (!m.fenced.empty()) {
         w.count(m.fenced.size());

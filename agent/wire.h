@@ -73,6 +73,7 @@ struct Request {
     RequestKind kind = RequestKind::switchover;
     GroupId group = 0;             // switchover
     NodeId node = no_node;         // switchover target (no_node: best other), standby/online node
+    std::uint32_t ttl_s = 0;       // standby: cleared by itself after this long (0: never)
     friend bool operator==(const Request&, const Request&) = default;
 };
 
@@ -98,6 +99,39 @@ struct Fenced {
 // Announcements per heartbeat: the datagram has room for this many beside the
 // other sections at their limits; more nodes fenced within one grant hold wait.
 inline constexpr std::size_t max_fenced = 32;
+
+inline constexpr std::size_t max_cleanups = 8;
+// Groups whose maintenance has a TTL at once: what the datagram has room for
+// beside the other sections at their limits (the command refuses more).
+inline constexpr std::size_t max_ttls = 16;
+
+// One `haclusterctl cleanup`, carried until every node had the chance to apply it.
+struct Cleanup {
+    Term version = 0;       // the policy version that introduced it
+    GroupId group = 0;
+    NodeId node = no_node;  // no_node: every node
+    friend bool operator==(const Cleanup&, const Cleanup&) = default;
+};
+
+// The operator's cluster-wide policy (docs/design.md §3.5): maintenance and
+// blocked groups, recent cleanups. Every node carries the newest it knows; a
+// higher (version, by) wins. Bit g of a mask is group g.
+struct Policy {
+    Term version = 0;
+    NodeId by = no_node;  // who made this version (ties between equal versions)
+    std::uint8_t cluster_maintenance = 0;
+    std::uint32_t cluster_ttl_ms = 0;  // remaining, 0: no TTL
+    std::uint64_t maintenance = 0;
+    std::uint64_t blocked = 0;
+    struct Ttl {
+        GroupId group = 0;
+        std::uint32_t ttl_ms = 0;  // remaining maintenance of that group
+        friend bool operator==(const Ttl&, const Ttl&) = default;
+    };
+    std::vector<Ttl> ttls;
+    std::vector<Cleanup> cleanups;
+    friend bool operator==(const Policy&, const Policy&) = default;
+};
 
 enum class QuorumState : std::uint8_t { pending = 0, won = 1, lost = 2 };
 
@@ -127,6 +161,12 @@ struct Heartbeat {
     std::vector<std::uint16_t> failed_groups;  // groups whose start failed here recently
     std::vector<Request> requests;
     std::vector<RequestAck> acks;  // answers to requests other nodes forwarded here
+    Policy policy;
+    // After maintenance ends (design §3.5): groups the sender is still probing,
+    // and groups it found running and has neither adopted nor stopped yet.
+    std::uint64_t probing = 0;
+    std::uint64_t found = 0;
+    std::uint32_t standby_ttl_ms = 0;  // the sender's standby ends by itself in this long
     // Optional trailing section, only when flag_coordinator: encoded only when not
     // empty, so heartbeats without it are byte for byte what older nodes send.
     std::vector<Fenced> fenced;

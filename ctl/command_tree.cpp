@@ -167,8 +167,30 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
     std::string node_name;
     CLI::App* standby = leaf(app, "standby", "make a node run no groups (they move away)");
     standby->add_option("NODE", node_name, "the node")->required();
+    int ttl_s = 0;
+    CLI::Option* standby_ttl =
+        standby->add_option("--ttl", ttl_s, "seconds after which the node is online again by itself")
+            ->check(CLI::Range(1, 2592000));
     CLI::App* online = leaf(app, "online", "make a node eligible for groups again");
     online->add_option("NODE", node_name, "the node")->required();
+
+    std::string maintenance_state;
+    std::string maintenance_group;
+    CLI::App* maintenance =
+        leaf(app, "maintenance", "stop managing groups (nothing is started, stopped or monitored) or resume");
+    maintenance->add_option("STATE", maintenance_state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+    CLI::Option* maintenance_group_option =
+        maintenance->add_option("--group", maintenance_group, "only this group (default: the whole cluster)");
+    CLI::Option* maintenance_ttl =
+        maintenance->add_option("--ttl", ttl_s, "seconds after which maintenance ends by itself (with on)")
+            ->check(CLI::Range(1, 2592000));
+
+    std::string cleanup_group;
+    std::string cleanup_node;
+    CLI::App* cleanup = leaf(app, "cleanup", "forget a group's failures and fail counts; unblock it");
+    cleanup->add_option("GROUP", cleanup_group, "the group")->required();
+    CLI::Option* cleanup_node_option =
+        cleanup->add_option("--node", cleanup_node, "only on this node (default: every node)");
 
     int limit = 0;
     CLI::App* events = leaf(app, "events", "recent transitions, oldest first");
@@ -218,6 +240,24 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (standby->parsed() || online->parsed()) {
         Json request = make_request(standby->parsed() ? "standby" : "online");
         request["node"] = node_name;
+        if (standby->parsed() && standby_ttl->count() > 0) request["ttl_s"] = ttl_s;
+        return ask_daemon(globals, request, render_message, out, err);
+    }
+    if (maintenance->parsed()) {
+        if (maintenance_ttl->count() > 0 && maintenance_state == "off") {
+            err << prefix << "maintenance: --ttl applies to \"on\" only\n";
+            return ExitCode::usage;
+        }
+        Json request = make_request("maintenance");
+        request["state"] = maintenance_state;
+        if (maintenance_group_option->count() > 0) request["group"] = maintenance_group;
+        if (maintenance_ttl->count() > 0) request["ttl_s"] = ttl_s;
+        return ask_daemon(globals, request, render_message, out, err);
+    }
+    if (cleanup->parsed()) {
+        Json request = make_request("cleanup");
+        request["group"] = cleanup_group;
+        if (cleanup_node_option->count() > 0) request["node"] = cleanup_node;
         return ask_daemon(globals, request, render_message, out, err);
     }
     if (events->parsed()) {

@@ -68,6 +68,9 @@ void read_nodes(DataReader& r, const Json& data, ClusterStatus& status) {
         NodeStatus node;
         node.name = r.string(n, "name", path);
         node.state = r.string(n, "state", path);
+        if (n.contains("standby_ttl_s") && n["standby_ttl_s"].is_number_integer()) {
+            node.standby_ttl_s = n["standby_ttl_s"].get<std::int64_t>();
+        }
         if (const Json* links = r.array(n, "links", path)) {
             for (std::size_t k = 0; k < links->size() && !r.failed(); ++k) {
                 const Json& l = (*links)[k];
@@ -96,6 +99,10 @@ void read_groups(DataReader& r, const Json& data, ClusterStatus& status) {
         group.state = r.string(g, "state", path);
         group.primary = r.nullable_string(g, "primary", path);
         group.term = r.unsigned_integer(g, "term", path);
+        // Optional: daemons before maintenance existed do not send them.
+        if (g.contains("maintenance_ttl_s") && g["maintenance_ttl_s"].is_number_integer()) {
+            group.maintenance_ttl_s = g["maintenance_ttl_s"].get<std::int64_t>();
+        }
         if (const Json* resources = r.array(g, "resources", path)) {
             for (std::size_t k = 0; k < resources->size() && !r.failed(); ++k) {
                 const Json& res = (*resources)[k];
@@ -121,6 +128,11 @@ std::variant<ClusterStatus, std::string> decode_status(const Json& data) {
     status.node = r.string(data, "node", "");
     status.term = r.unsigned_integer(data, "term", "");
     status.coordinator = r.nullable_string(data, "coordinator", "");
+    if (data.contains("maintenance") && data["maintenance"].is_object() &&
+        data["maintenance"].value("cluster", false)) {
+        const Json& ttl = data["maintenance"]["ttl_s"];
+        status.cluster_maintenance_ttl_s = ttl.is_number_integer() ? ttl.get<std::int64_t>() : -1;
+    }
     if (const Json* quorum = r.object(data, "quorum", "")) {
         status.quorum.state = r.string(*quorum, "state", "quorum");
         status.quorum.votes = r.unsigned_integer(*quorum, "votes", "quorum");
@@ -150,13 +162,22 @@ std::string status_header(const ClusterStatus& status) {
            " · quorum " + shown_state(q.state, "lost") + " (" + votes + " votes, need " +
            std::to_string(q.needed) + ") · coordinator " +
            (status.coordinator ? terminal_safe(*status.coordinator) : std::string("none")) +
-           " · term " + std::to_string(status.term) + "\n";
+           " · term " + std::to_string(status.term) + "\n" +
+           (status.cluster_maintenance_ttl_s
+                ? "MAINTENANCE: the cluster manages no group" +
+                      (*status.cluster_maintenance_ttl_s >= 0
+                           ? " (ends in " + std::to_string(*status.cluster_maintenance_ttl_s) + " s)"
+                           : std::string()) +
+                      "\n"
+                : std::string());
 }
 
 std::string nodes_table(const ClusterStatus& status) {
     TextTable table({"NODE", "STATE", "LINKS"});
     for (const NodeStatus& node : status.nodes) {
-        table.add_row({terminal_safe(node.name), shown_state(node.state, "offline"), links_cell(node)});
+        std::string state = shown_state(node.state, "offline");
+        if (node.standby_ttl_s) state += " (" + std::to_string(*node.standby_ttl_s) + " s left)";
+        table.add_row({terminal_safe(node.name), state, links_cell(node)});
     }
     return table.render();
 }
@@ -164,7 +185,11 @@ std::string nodes_table(const ClusterStatus& status) {
 std::string groups_table(const ClusterStatus& status) {
     TextTable table({"GROUP", "STATE", "PRIMARY", "TERM", "RESOURCES"});
     for (const GroupStatus& group : status.groups) {
-        table.add_row({terminal_safe(group.name), shown_state(group.state, "failed"), or_dash(group.primary),
+        std::string state = shown_state(group.state, group.state == "failed" ? "failed"
+                                                     : group.state == "blocked" ? "blocked"
+                                                                                : "maintenance");
+        if (group.maintenance_ttl_s) state += " (" + std::to_string(*group.maintenance_ttl_s) + " s left)";
+        table.add_row({terminal_safe(group.name), state, or_dash(group.primary),
                        std::to_string(group.term), resources_cell(group)});
     }
     return table.render();

@@ -24,6 +24,7 @@ struct NodeStatus {
     std::string name;
     std::string state;
     std::vector<LinkStatus> links;
+    std::optional<std::int64_t> standby_ttl_s;  // a standby that ends by itself
 };
 
 struct ResourceStatus {
@@ -37,6 +38,7 @@ struct GroupStatus {
     std::string state;
     std::optional<std::string> primary;
     std::uint64_t term = 0;
+    std::optional<std::int64_t> maintenance_ttl_s;
     std::vector<ResourceStatus> resources;
 };
 
@@ -64,6 +66,8 @@ struct ClusterStatus {
     std::vector<NodeStatus> nodes;
     std::vector<GroupStatus> groups;
     std::optional<FailoverRecord> last_failover;
+    // Set while the whole cluster is in maintenance: the remaining TTL, -1 without one.
+    std::optional<std::int64_t> cluster_maintenance_ttl_s;
 };
 
 // The status data, or "PATH: what is wrong" for the first field that is missing or

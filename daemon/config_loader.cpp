@@ -374,8 +374,8 @@ std::string describe_parse_error(const char* first, const char* last) {
 ResourceConfig read_resource(Reader& r, const json& v, const std::string& path) {
     ResourceConfig res;
     if (!r.object(v, path,
-                  {"agent", "max_failures", "monitor_interval_ms", "monitor_timeout_ms", "name", "params",
-                   "start_timeout_ms", "stop_timeout_ms"})) {
+                  {"agent", "failure_expiry_s", "max_failures", "monitor_interval_ms", "monitor_timeout_ms",
+                   "name", "params", "start_timeout_ms", "stop_timeout_ms"})) {
         return res;
     }
     const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
@@ -390,6 +390,11 @@ ResourceConfig read_resource(Reader& r, const json& v, const std::string& path) 
     r.optional(v, path, "max_failures", res.max_failures, [&r](const json& x, const std::string& p) {
         return r.integer(x, p, 1, max_failures_limit);
     });
+    std::optional<std::int64_t> expiry;
+    r.optional(v, path, "failure_expiry_s", expiry, [&r](const json& x, const std::string& p) {
+        return r.integer(x, p, 0, failure_expiry_limit_s);
+    });
+    res.failure_expiry_s = expiry.value_or(0);
     if (const json* params = Reader::find(v, "params")) {
         const std::string params_path = child_path(path, "params");
         if (params->is_object()) {

@@ -28,9 +28,13 @@ struct ResourceConfig {
     // Monitor failures while the group runs here before it moves; the ones before
     // are restarted in place (resources/resource_config.h has the default).
     std::optional<std::int64_t> max_failures;
+    // A monitor failure older than this is forgotten (0: never), so max_failures
+    // counts the failures within the window (Pacemaker's failure-timeout).
+    std::int64_t failure_expiry_s = 0;
 };
 
 inline constexpr std::int64_t max_failures_limit = 1000;
+inline constexpr std::int64_t failure_expiry_limit_s = 365LL * 24 * 3600;  // a year: longer is "never" in practice
 
 // A notify hook (README "Notify hooks"): a program run once per event, with the
 // event in its environment.

@@ -11,6 +11,7 @@
 #include "daemon/hook_events.h"
 #include "daemon/node_files.h"
 #include "daemon/wall_time.h"
+#include "daemon/policy_file.h"
 
 namespace hacluster::daemon {
 
@@ -43,6 +44,12 @@ spdlog::level::level_enum level_of(agent::out::TransitionKind kind) {
         default:
             return spdlog::level::info;
     }
+}
+
+// Remaining seconds, rounded up: "1" until the very end.
+std::int64_t ttl_seconds(agent::Duration left) {
+    const std::int64_t ms = std::max<std::int64_t>(0, agent::to_ms(left));
+    return (ms + 999) / 1000;
 }
 
 }  // namespace
@@ -100,6 +107,9 @@ std::optional<std::string> DaemonShell::start() {
     auto loaded = load_votes(options_.state_dir / "votes.json", c);
     if (auto* error = std::get_if<std::string>(&loaded)) return *error;
     votes_ = std::get<std::vector<agent::PersistedVote>>(loaded);
+    auto policy = load_policy(options_.state_dir / "policy.json", c, {now(), std::chrono::system_clock::now()});
+    if (auto* error = std::get_if<std::string>(&policy)) return *error;
+    stored_policy_ = std::get<std::optional<agent::Policy>>(policy);
 
     if (auto error = control_.listen(options_.socket_path)) return error;
 
@@ -120,6 +130,7 @@ void DaemonShell::begin(std::vector<bool> found) {
     agent_options.seed = agent_options.incarnation ^ (static_cast<std::uint64_t>(self_) << 48);
     agent_options.votes = votes_;
     agent_options.resume = options_.resume;
+    agent_options.policy = stored_policy_;
     for (const agent::ResumedGroup& r : options_.resume) {
         logger("main")->info("taking over {} from the previous daemon | term={} stop_in_ms={}",
                              c.groups[r.group].name, r.term, agent::to_ms(r.stop_at - now()));
@@ -152,6 +163,12 @@ void DaemonShell::settle_found(agent::GroupId g, const agent::GroupView& view) {
     const std::string& name = config_.cluster.groups[g].name;
     auto it = std::find_if(found_.begin(), found_.end(), [&](const Found& f) { return f.group == g; });
     if (it == found_.end()) return;
+    if (view.maintenance) {
+        // Unmanaged: left running; when maintenance ends the core probes it again.
+        logger("main")->info("{} is in maintenance: leaving what runs here alone", name);
+        found_.erase(it);
+        return;
+    }
     if (view.role == agent::Role::starting || view.role == agent::Role::primary) {
         // Granted here: its start is idempotent (resources/CONTRACT.md), so what
         // runs keeps running. (A claim alone may still be abandoned.)
@@ -319,12 +336,30 @@ void DaemonShell::execute(std::vector<agent::Output> outputs) {
                 [&](agent::out::Guard& g) {
                     if (options_.supervision != nullptr) options_.supervision->guard(g);
                 },
-                [&](agent::out::Transition& t) { record(t); },
+                [&](agent::out::Transition& t) {
+                    if (t.kind == agent::out::TransitionKind::cleanup && t.group) {
+                        actions_.clear_fail_counts(*t.group);
+                    }
+                    record(t);
+                },
                 [&](agent::out::LeaveDone&) {
                     left_ = true;
                     if (on_left_) on_left_();
                 },
                 [&](agent::out::PersistVote&) {},
+                [&](agent::out::PersistPolicy& p) {
+                    if (auto error = store_policy(options_.state_dir / "policy.json", config_.cluster, p.policy,
+                                                  {now(), std::chrono::system_clock::now()})) {
+                        logger("main")->error("cannot store the operator's policy | error={}", *error);
+                    }
+                },
+                [&](agent::out::Probe& p) {
+                    const agent::GroupId g = p.group;
+                    logger("res")->info("probing {} after maintenance", config_.cluster.groups[g].name);
+                    actions_.probe_group(g, [this, g](bool found) {
+                        feed(agent::in::Probed{g, found ? agent::ProbeResult::running : agent::ProbeResult::stopped});
+                    });
+                },
                 [&](agent::out::Fence& f) {
                     fence_.run(f, [this](const agent::in::FenceDone& done) { feed(done); });
                 },
@@ -458,6 +493,8 @@ nlohmann::json DaemonShell::status() const {
                        {"last", record != fence_records.end() ? *record : nlohmann::json(nullptr)}};
         }
         nodes.push_back({{"name", c.nodes[p.node].name},
+                         {"standby_ttl_s", p.alive && p.standby_ttl ? nlohmann::json(ttl_seconds(*p.standby_ttl))
+                                                                    : nlohmann::json(nullptr)},
                          {"self", p.node == self_},
                          {"state", state},
                          {"incarnation", p.incarnation},
@@ -471,6 +508,19 @@ nlohmann::json DaemonShell::status() const {
         if (role == agent::Role::starting) state = "starting";
         if (role == agent::Role::stopping) state = "stopping";
         if (role == agent::Role::stop_failed) state = "failed";
+        if (g.blocked) state = "blocked";
+        if (g.probing || g.found) state = "probing";
+        if (g.maintenance) state = "maintenance";
+        // Maintenance ends when both the cluster's and the group's have ended.
+        const agent::GroupPolicy& gp = v.policy.groups.at(g.group);
+        bool ends = g.maintenance;
+        agent::Duration left{};
+        for (const auto& [on, until] : {std::pair{gp.maintenance, gp.maintenance_until},
+                                        std::pair{v.policy.cluster_maintenance, v.policy.cluster_until}}) {
+            if (!on) continue;
+            if (!until.has_value()) ends = false;
+            else left = std::max(left, until.value() - t);
+        }
         nlohmann::json resources = nlohmann::json::array();
         const std::vector<std::int64_t> fail_counts = actions_.fail_counts(g.group);
         for (std::size_t i = 0; i < config_.resources[g.group].size(); ++i) {
@@ -492,6 +542,9 @@ nlohmann::json DaemonShell::status() const {
                           {"role_here", agent::to_string(role)},
                           {"assigned", g.assigned == agent::no_node ? nlohmann::json(nullptr)
                                                                     : nlohmann::json(node_name(g.assigned))},
+                          {"maintenance", g.maintenance},
+                          {"maintenance_ttl_s", ends ? nlohmann::json(ttl_seconds(left)) : nlohmann::json(nullptr)},
+                          {"blocked", g.blocked},
                           {"resources", resources}});
     }
     return {{"cluster", c.cluster},
@@ -504,6 +557,11 @@ nlohmann::json DaemonShell::status() const {
               {"votes", v.votes_present},
               {"total", c.total_votes()},
               {"needed", v.votes_needed}}},
+            {"maintenance",
+             {{"cluster", v.policy.cluster_maintenance},
+              {"ttl_s", v.policy.cluster_maintenance && v.policy.cluster_until
+                            ? nlohmann::json(ttl_seconds(*v.policy.cluster_until - t))
+                            : nlohmann::json(nullptr)}}},
             {"nodes", nodes},
             {"groups", groups},
             {"last_failover", last_failover_.is_null() ? nlohmann::json(nullptr) : last_failover_}};
@@ -555,9 +613,42 @@ void DaemonShell::handle_request(const nlohmann::json& request, ControlServer::R
             respond({{"ok", false}, {"error", command + ": \"node\" is required"}});
             return;
         }
+    } else if (command == "maintenance") {
+        cmd.kind = agent::CommandKind::maintenance;
+        const std::string state = text("state");
+        if (state != "on" && state != "off") {
+            respond({{"ok", false}, {"error", "maintenance: \"state\" must be \"on\" or \"off\""}});
+            return;
+        }
+        cmd.state = state == "on" ? agent::Switch::on : agent::Switch::off;
+        cmd.group = text("group");
+    } else if (command == "cleanup") {
+        cmd.kind = agent::CommandKind::cleanup;
+        cmd.group = text("group");
+        cmd.node = text("node");
+        if (cmd.group.empty()) {
+            respond({{"ok", false}, {"error", "cleanup: \"group\" is required"}});
+            return;
+        }
     } else {
         respond({{"ok", false}, {"error", "unknown command '" + command + "'"}});
         return;
+    }
+    if (request.contains("ttl_s")) {
+        const nlohmann::json& ttl = request["ttl_s"];
+        if (!ttl.is_number_integer() || ttl.get<std::int64_t>() < 1) {
+            respond({{"ok", false}, {"error", command + ": \"ttl_s\" must be an integer of seconds, at least 1"}});
+            return;
+        }
+        if (cmd.kind != agent::CommandKind::standby && cmd.kind != agent::CommandKind::maintenance) {
+            respond({{"ok", false}, {"error", command + ": \"ttl_s\" applies to standby and maintenance only"}});
+            return;
+        }
+        if (cmd.kind == agent::CommandKind::maintenance && cmd.state == agent::Switch::off) {
+            respond({{"ok", false}, {"error", "maintenance: \"ttl_s\" applies to \"on\" only"}});
+            return;
+        }
+        cmd.ttl = std::chrono::seconds(std::min<std::int64_t>(ttl.get<std::int64_t>(), 1LL << 40));
     }
     cmd.request = next_request_++;
     waiting_.push_back(Waiting{cmd.request, command, std::move(respond)});

@@ -46,6 +46,11 @@ public:
     virtual void probe(Probed done) = 0;
     // Stops a group the core does not run here (found running at start-up).
     virtual void cleanup(agent::GroupId group, Done done) = 0;
+    // The probe of one group after maintenance (out::Probe): done(found) from
+    // the loop. Without an answer the core asks again.
+    virtual void probe_group(agent::GroupId, std::function<void(bool found)>) {}
+    // `haclusterctl cleanup`: the group's fail counts start again from zero.
+    virtual void clear_fail_counts(agent::GroupId) {}
 };
 
 // The supervisor as the shell sees it (daemon/supervisor_link.h).
@@ -118,6 +123,7 @@ private:
     resources::UvHandle<uv_timer_t> tick_;
     std::vector<std::vector<UdpEndpoint>> peers_;  // [node][link]
     std::vector<agent::PersistedVote> votes_;
+    std::optional<agent::Policy> stored_policy_;  // loaded at start-up
     std::uint64_t next_request_ = 1;
     struct Waiting {
         std::uint64_t request;

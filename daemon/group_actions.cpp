@@ -90,6 +90,33 @@ void ScriptGroupActions::cleanup(agent::GroupId group, Done done) {
     });
 }
 
+void ScriptGroupActions::probe_group(agent::GroupId group, std::function<void(bool found)> done) {
+    if (group >= executors_.size()) return;
+    struct Pending {
+        bool found = false;
+        std::size_t left = 0;
+        std::function<void(bool)> done;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->done = std::move(done);
+    pending->left = executors_[group]->info().resources.size();
+    if (pending->left == 0) {
+        runner_.defer([pending] { pending->done(false); });
+        return;
+    }
+    for (const resources::ResourceConfig& r : executors_[group]->info().resources) {
+        executors_[group]->monitor(r.name, resources::MonitorRequest{0, resources::Role::standby, "probe"},
+                                   [pending](resources::MonitorResult result) {
+                                       if (result.state != resources::ResourceState::stopped) pending->found = true;
+                                       if (--pending->left == 0) pending->done(pending->found);
+                                   });
+    }
+}
+
+void ScriptGroupActions::clear_fail_counts(agent::GroupId group) {
+    if (group < monitors_.size()) monitors_[group]->clear_fail_counts();
+}
+
 void ScriptGroupActions::cancel(std::uint64_t op) {
     auto it = ops_.find(op);
     if (it == ops_.end()) return;

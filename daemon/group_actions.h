@@ -27,6 +27,8 @@ public:
         runner_.observe_groups(std::move(observer));
     }
     void cleanup(agent::GroupId group, Done done) override;
+    void probe_group(agent::GroupId group, std::function<void(bool found)> done) override;
+    void clear_fail_counts(agent::GroupId group) override;
 
 private:
     resources::ProcessRunner runner_;

@@ -16,7 +16,7 @@ std::uint64_t next_local_op() {
 GroupMonitor::GroupMonitor(uv_loop_t* loop, resources::GroupExecutor& executor, agent::GroupId group,
                            const agent::GroupConfig& config, std::vector<resources::ResourceConfig> resources)
     : loop_(loop), executor_(executor), group_(group), config_(config), resources_(std::move(resources)) {
-    fail_counts_.assign(resources_.size(), 0);
+    clear_fail_counts();
     for (std::size_t i = 0; i < resources_.size(); ++i) {
         auto w = std::make_unique<Watch>();
         w->owner = this;
@@ -30,8 +30,28 @@ void GroupMonitor::running(agent::Term term) {
     ++generation_;
     term_ = term;
     restart_op_.reset();
-    fail_counts_.assign(resources_.size(), 0);
+    clear_fail_counts();
     for (std::size_t i = 0; i < resources_.size(); ++i) schedule(i);
+}
+
+void GroupMonitor::clear_fail_counts() {
+    fail_counts_.assign(resources_.size(), 0);
+    failed_at_.assign(resources_.size(), {});
+}
+
+std::int64_t GroupMonitor::count_failure(std::size_t index) {
+    const std::uint64_t now = uv_now(loop_);
+    std::deque<std::uint64_t>& at = failed_at_[index];
+    at.push_back(now);
+    const std::int64_t expiry_s = resources_[index].failure_expiry_s;
+    if (expiry_s > 0) {
+        const auto window = static_cast<std::uint64_t>(expiry_s) * 1000;
+        while (!at.empty() && now - at.front() >= window) at.pop_front();
+    }
+    // Bounded: the group moves once the count reaches max_failures.
+    while (at.size() > static_cast<std::size_t>(max_failures_limit)) at.pop_front();
+    fail_counts_[index] = static_cast<std::int64_t>(at.size());
+    return fail_counts_[index];
 }
 
 void GroupMonitor::stopped() {
@@ -76,7 +96,14 @@ void GroupMonitor::on_result(std::size_t index, std::uint64_t generation, const 
         return;
     }
     const resources::ResourceConfig& r = resources_[index];
-    const std::int64_t count = ++fail_counts_[index];
+    if (result.status == agent::ExecStatus::done && (result.exit_code == 5 || result.exit_code == 6)) {
+        // OCF "not installed" / "not configured": no restart or other node helps;
+        // the core blocks the group cluster-wide (docs/design.md §3.5).
+        count_failure(index);
+        give_up("monitor_exit_" + std::to_string(result.exit_code) + "_" + r.name, agent::Fatal::yes);
+        return;
+    }
+    const std::int64_t count = count_failure(index);
     const std::int64_t limit = resources::max_failures(r);
     resources::res_logger()->warn("resource {} of {} is {} | fail_count={}/{} term={}", r.name, config_.name,
                                   resources::to_string(result.state), count, limit, *term_);
@@ -122,13 +149,13 @@ void GroupMonitor::restart(std::size_t index) {
                   });
 }
 
-void GroupMonitor::give_up(const std::string& reason) {
+void GroupMonitor::give_up(const std::string& reason, agent::Fatal fatal) {
     const agent::Term term = *term_;
     resources::res_logger()->error("{} failed here, moving it | reason={} term={}", config_.name, reason, term);
     // Monitoring ends here; the core's stop follows through stopped().
     ++generation_;
     stop_timers();
-    if (failed_) failed_(agent::in::GroupFailed{group_, term, reason});
+    if (failed_) failed_(agent::in::GroupFailed{group_, term, reason, fatal});
 }
 
 }  // namespace hacluster::daemon

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,6 +50,7 @@ public:
 
     // Per resource, in config order.
     const std::vector<std::int64_t>& fail_counts() const { return fail_counts_; }
+    void clear_fail_counts();
     bool restarting() const { return restart_op_.has_value(); }
 
 private:
@@ -62,7 +64,8 @@ private:
     void check(std::size_t index);
     void on_result(std::size_t index, std::uint64_t generation, const resources::MonitorResult& result);
     void restart(std::size_t index);
-    void give_up(const std::string& reason);
+    std::int64_t count_failure(std::size_t index);
+    void give_up(const std::string& reason, agent::Fatal fatal = agent::Fatal::no);
     void stop_timers();
 
     uv_loop_t* loop_;
@@ -72,6 +75,9 @@ private:
     std::vector<resources::ResourceConfig> resources_;
     std::vector<std::unique_ptr<Watch>> watches_;  // stable addresses: timers point at them
     std::vector<std::int64_t> fail_counts_;
+    // Per resource, when each counted failure happened (uv_now, ms): failures
+    // older than the resource's failure_expiry_s are forgotten.
+    std::vector<std::deque<std::uint64_t>> failed_at_;
     std::optional<agent::Term> term_;   // running here under this term
     std::uint64_t generation_ = 0;      // bumped on every running()/stopped(): stale results are dropped
     std::optional<std::uint64_t> restart_op_;

@@ -134,17 +134,21 @@ std::optional<std::string> store_votes(const std::filesystem::path& file,
                                 {"term", v.term},
                                 {"holder", v.holder == agent::no_node ? "" : config.nodes.at(v.holder).name}});
     }
-    const std::string text = doc.dump() + "\n";
+    return write_file_durably(file, doc.dump() + "\n", "votes file");
+}
+
+std::optional<std::string> write_file_durably(const std::filesystem::path& file, const std::string& text,
+                                              const std::string& what) {
     const std::filesystem::path tmp = file.string() + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return "votes file " + tmp.string() + ": " + os_error(errno);
+    if (fd < 0) return what + " " + tmp.string() + ": " + os_error(errno);
     const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
                          ::fsync(fd) == 0;
     const int err = errno;
     ::close(fd);
-    if (!written) return "votes file " + tmp.string() + ": " + os_error(err);
+    if (!written) return what + " " + tmp.string() + ": " + os_error(err);
     if (::rename(tmp.c_str(), file.c_str()) != 0) {
-        return "votes file " + file.string() + ": " + os_error(errno);
+        return what + " " + file.string() + ": " + os_error(errno);
     }
     const int dir = ::open(file.parent_path().empty() ? "." : file.parent_path().c_str(),
                            O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -34,6 +34,11 @@ std::optional<std::string> store_votes(const std::filesystem::path& file,
                                        const agent::ClusterConfig& config,
                                        const std::vector<agent::PersistedVote>& votes);
 
+// Written to FILE.tmp, fsynced, renamed over FILE, directory fsynced; the error
+// starts with `what` ("votes file").
+std::optional<std::string> write_file_durably(const std::filesystem::path& file, const std::string& text,
+                                              const std::string& what);
+
 // One daemon per state directory, and a restarted daemon waits for the
 // supervisor of the previous one to finish its stops (design §8): an exclusive
 // flock on DIR/lock, shared by the daemon and the supervisor it forks, held until

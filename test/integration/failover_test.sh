@@ -350,8 +350,43 @@ sys.exit(0 if \"fencing\" in kinds and \"fenced\" in kinds else 1)" '"$old"'' 2
   rm -rf "$fence"
 }
 
+# Maintenance: the cluster touches nothing, not even when the primary's daemon
+# dies; off: it re-learns where the VIP runs and keeps exactly one holder.
+group_state() {
+  ha_ctl "$1" --json status 2>/dev/null | python3 -c '
+import json, sys
+g = next(g for g in json.load(sys.stdin)["groups"] if g["name"] == "web")
+print(g["state"])' 2>/dev/null
+}
+
+test_maintenance() {
+  fresh_cluster maint
+  local old out; old=$(ha_vip_holders)
+  out=$(ha_ctl n1 maintenance on 2>&1)
+  check "haclusterctl maintenance on is accepted ($out)" [ $? -eq 0 ]
+  check "every node shows web in maintenance" \
+    ha_wait '[ "$(group_state n1)$(group_state n2)$(group_state n3)" = maintenancemaintenancemaintenance ]' 3
+  check "status shows MAINTENANCE" ha_wait 'ha_ctl n1 status | grep -q MAINTENANCE' 3
+  kill -KILL "$(ha_pid "$old")"
+  check "nobody removes the VIP from $old while its daemon is dead" always_has_vip "$old" 3
+  check "nobody adds it elsewhere" one_holder
+  ha_start "$old"
+  check "the restarted $old is still in maintenance (persisted)" \
+    ha_wait '[ "$(group_state '"$old"')" = maintenance ]' 5
+  check "and left the VIP alone" always_has_vip "$old" 1
+  out=$(ha_ctl n2 maintenance off 2>&1)
+  check "haclusterctl maintenance off is accepted ($out)" [ $? -eq 0 ]
+  check "the cluster adopts the VIP where it runs" ha_wait '[ "$(primary_of n1)" = "'"$old"'" ]' 5
+  check "exactly one node holds the VIP" one_holder
+  check "no two nodes hold it" never_two_holders 1
+  out=$(ha_ctl n1 maintenance on --group web --ttl 2 2>&1)
+  check "maintenance with a TTL is accepted ($out)" [ $? -eq 0 ]
+  check "it ends by itself" ha_wait '[ "$(group_state n3)" = running ]' 6
+  check "exactly one node holds the VIP afterwards" one_holder
+}
+
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks fencing)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks fencing maintenance)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"

@@ -57,6 +57,7 @@ const char* to_string(Behaviour behaviour) {
     switch (behaviour) {
         case Behaviour::normal: return "normal";
         case Behaviour::fail: return "fail";
+        case Behaviour::not_configured: return "not_configured";
         case Behaviour::slow: return "slow";
         case Behaviour::hang: return "hang";
     }
@@ -209,7 +210,8 @@ void SimCluster::boot(NodeId n) {
     Node& node = nodes_[n];
     node.rejoin_after_leave = false;
     node.incarnation += 1 + node_prng_.below(1000);  // strictly larger, like wall-clock µs
-    agent::AgentOptions agent_options{node.incarnation, node_prng_.next(), options_.safety, node.disk_votes, {}};
+    agent::AgentOptions agent_options{node.incarnation, node_prng_.next(), options_.safety, node.disk_votes, {},
+                                      node.disk_policy};
     // The previous daemon's supervisor hands over what it still guards (none of
     // its stops is running: restart() waited for those).
     for (GroupId g = 0; g < node.guards.size(); ++g) {
@@ -264,6 +266,10 @@ void SimCluster::handle_outputs(NodeId n) {
             node.guard_terms[guard->group] = guard->term;
         } else if (auto* t = std::get_if<agent::out::Transition>(&output)) {
             record_transition(n, *t);
+            if (t->group && (t->kind == agent::out::TransitionKind::started ||
+                             t->kind == agent::out::TransitionKind::released)) {
+                check_split_brain(*t->group);  // the end of a relearn
+            }
         } else if (auto* vote = std::get_if<agent::out::PersistVote>(&output)) {
             // Stored at once: the step's datagrams leave no earlier than this.
             std::erase_if(node.disk_votes,
@@ -271,6 +277,19 @@ void SimCluster::handle_outputs(NodeId n) {
             node.disk_votes.push_back({vote->group, vote->term, vote->holder});
         } else if (auto* fence = std::get_if<agent::out::Fence>(&output)) {
             run_fence(n, *fence);
+        } else if (auto* stored = std::get_if<agent::out::PersistPolicy>(&output)) {
+            node.disk_policy = stored->policy;
+        } else if (auto* probe = std::get_if<agent::out::Probe>(&output)) {
+            // The shell's `monitor` of the group's resources: the ground truth,
+            // answered a moment later (a monitor takes time).
+            const GroupId g = probe->group;
+            const std::uint32_t gen = node.daemon_gen;
+            after(5ms, [this, n, g, gen] {
+                Node& nd = nodes_[n];
+                if (nd.status != NodeStatus::up || nd.daemon_gen != gen) return;
+                step(n, agent::in::Probed{g, truth_.running(n, g) ? agent::ProbeResult::running
+                                                                   : agent::ProbeResult::stopped});
+            });
         } else if (std::holds_alternative<agent::out::LeaveDone>(output)) {
             left = true;
         }
@@ -389,9 +408,12 @@ void SimCluster::run_script(NodeId n, const agent::out::RunScript& run) {
     switch (behaviour) {
         case Behaviour::normal:
         case Behaviour::fail:
+        case Behaviour::not_configured:
             runs_for = start ? random_between(script_prng_, k.start_min, k.start_max)
                              : random_between(script_prng_, k.stop_min, k.stop_max);
-            script.exit_code = behaviour == Behaviour::fail ? 1 : 0;
+            script.exit_code = behaviour == Behaviour::fail             ? 1
+                               : behaviour == Behaviour::not_configured ? 6
+                                                                        : 0;
             break;
         case Behaviour::slow:
             runs_for = random_between(script_prng_, run.timeout / 2, run.timeout * 95 / 100);
@@ -981,12 +1003,24 @@ void SimCluster::add_violation(Violation violation) {
     violations_.push_back(std::move(violation));
 }
 
+bool SimCluster::unmanaged(GroupId g) const {
+    for (const Node& node : nodes_) {
+        if (node.status != NodeStatus::up || !node.agent) continue;
+        const agent::GroupView v = node.agent->view().groups.at(g);
+        if (v.maintenance || v.probing || v.found) return true;
+    }
+    return false;
+}
+
 void SimCluster::check_split_brain(GroupId g) {
     if (truth_.running_count(g) <= 1) {
         overlap_open_[g] = false;
         return;
     }
     if (overlap_open_[g]) return;  // one report per overlap
+    // The operator suspended the guarantee for the group (maintenance) and the
+    // cluster has not re-learned it yet: checked again once it has.
+    if (unmanaged(g)) return;
     overlap_open_[g] = true;
     add_violation({now_, ViolationKind::split_brain, g, truth_.running_nodes(g),
                    "two nodes run the group at once (ground truth)"});

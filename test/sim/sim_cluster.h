@@ -39,6 +39,7 @@ enum class Behaviour : std::uint8_t {
     fail,    // exit 1 after a short random duration
     slow,    // exit 0 after 50..95% of its timeout
     hang,    // never ends on its own: the runner kills it at its timeout (timed_out)
+    not_configured,  // exit 6 (OCF "not configured") after a short random duration
 };
 const char* to_string(Behaviour behaviour);
 
@@ -290,6 +291,7 @@ private:
         // The node's disk: votes stored on out::PersistVote, handed to every new
         // agent on this node; survives daemon kills and machine crashes.
         std::vector<agent::PersistedVote> disk_votes;
+        std::optional<agent::Policy> disk_policy;  // out::PersistPolicy, like votes
     };
     // Datagrams that arrive while a node is paused: the socket buffer keeps only
     // the last few (the brief's "blocked process").
@@ -325,6 +327,7 @@ private:
 
     void check_start(NodeId n, const agent::out::RunScript& run);
     void check_split_brain(GroupId g);
+    bool unmanaged(GroupId g) const;  // in maintenance or being re-learned somewhere
     void add_violation(Violation violation);
     // Failover bookkeeping around faults that may take a primary away.
     std::vector<GroupId> primary_groups(NodeId n) const;

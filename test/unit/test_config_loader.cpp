@@ -470,8 +470,12 @@ TEST_CASE("unknown keys are errors at every level", "[config_loader]") {
         j["groups"][0]["resources"][0]["param"] = json::object();
         require_single_error(
             j, "groups[0].resources[0].param",
-            {"unknown key (known: agent, max_failures, monitor_interval_ms, monitor_timeout_ms, name, "
-             "params, start_timeout_ms, stop_timeout_ms)"});
+            {"unknown key (known: agent, failure_expiry_s, max_failures, monitor_interval_ms, "
+             "monitor_timeout_ms, name, params, start_timeout_ms, stop_timeout_ms)"});
+    }
+    SECTION("failure_expiry_s is an integer of seconds from 0") {
+        j["groups"][0]["resources"][0]["failure_expiry_s"] = -1;
+        require_single_error(j, "groups[0].resources[0].failure_expiry_s", {});
     }
     SECTION("a key that needs quoting is shown escaped") {
         j["inter val\n"] = 1;

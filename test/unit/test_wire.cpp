@@ -64,7 +64,8 @@ constexpr std::size_t off_quorum = 6;
 constexpr std::size_t off_sender = 15;
 constexpr std::size_t off_coordinator = 49;
 constexpr std::size_t header_size = 59;
-constexpr std::size_t min_size = header_size + 7 * 2 + mac_size;
+constexpr std::size_t policy_size = 51;
+constexpr std::size_t min_size = header_size + 7 * 2 + policy_size + 2 * 2 + mac_size;
 
 struct Section {
     std::size_t count_offset;
@@ -76,6 +77,8 @@ struct Section {
 
 struct Layout {
     Section view, claims, grants, assignments, failed_groups, requests, acks;
+    std::size_t policy;  // version u64, by u16, cluster_maintenance u8, ...
+    Section ttls, cleanups;
     std::size_t mac;
 };
 
@@ -92,8 +95,12 @@ Layout layout_of(const Heartbeat& m) {
     l.grants = next(m.grants.size(), 20);
     l.assignments = next(m.assignments.size(), 4);
     l.failed_groups = next(m.failed_groups.size(), 2);
-    l.requests = next(m.requests.size(), 9);
+    l.requests = next(m.requests.size(), 13);
     l.acks = next(m.acks.size(), 7);
+    l.policy = at;
+    at += policy_size;
+    l.ttls = next(m.policy.ttls.size(), 6);
+    l.cleanups = next(m.policy.cleanups.size(), 12);
     l.mac = at;
     return l;
 }
@@ -157,8 +164,19 @@ Heartbeat populated() {
     m.grants = {{0, 2, 3, 41}, {5, no_node, 9, 0}, {63, 63, 1, 7}};
     m.assignments = {{0, 2}, {5, no_node}};
     m.failed_groups = {5, 63};
-    m.requests = {{77, RequestKind::switchover, 0, no_node}, {78, RequestKind::online, 0, 4}};
+    m.requests = {{77, RequestKind::switchover, 0, no_node, 0}, {78, RequestKind::standby, 0, 4, 60}};
     m.acks = {{1, 5, 1}, {3, 6, 0}};
+    m.policy.version = 9;
+    m.policy.by = 1;
+    m.policy.cluster_maintenance = 1;
+    m.policy.cluster_ttl_ms = 5000;
+    m.policy.maintenance = 0x21;
+    m.policy.blocked = std::uint64_t{1} << 63;
+    m.policy.ttls = {{0, 100}, {5, 200}};
+    m.policy.cleanups = {{7, 5, no_node}, {9, 0, 3}};
+    m.probing = 2;
+    m.found = 4;
+    m.standby_ttl_ms = 1234;
     return m;
 }
 
@@ -188,7 +206,23 @@ Heartbeat maximal() {
     for (std::size_t i = 0; i < max_pending_requests; ++i) {
         m.requests.push_back({static_cast<std::uint32_t>(0xFFFFFF00 + i),
                               static_cast<RequestKind>(1 + i % 3), static_cast<GroupId>(i),
-                              i % 2 ? no_node : static_cast<NodeId>(i)});
+                              i % 2 ? no_node : static_cast<NodeId>(i), ~std::uint32_t{0}});
+    }
+    m.policy.version = ~std::uint64_t{0};
+    m.policy.by = no_node;
+    m.policy.cluster_maintenance = 1;
+    m.policy.cluster_ttl_ms = ~std::uint32_t{0};
+    m.policy.maintenance = ~std::uint64_t{0};
+    m.policy.blocked = ~std::uint64_t{0};
+    m.probing = ~std::uint64_t{0};
+    m.found = ~std::uint64_t{0};
+    m.standby_ttl_ms = ~std::uint32_t{0};
+    for (std::size_t g = 0; g < max_groups; ++g) {
+        m.policy.ttls.push_back({static_cast<GroupId>(g), ~std::uint32_t{0}});
+    }
+    for (std::size_t i = 0; i < max_cleanups; ++i) {
+        m.policy.cleanups.push_back({~std::uint64_t{0} - i, static_cast<GroupId>(max_groups - 1),
+                                     i % 2 ? no_node : static_cast<NodeId>(max_nodes - 1)});
     }
     for (std::size_t i = 0; i < max_nodes * max_pending_requests; ++i) {
         m.acks.push_back({static_cast<NodeId>(i % max_nodes), static_cast<std::uint32_t>(i),
@@ -215,16 +249,22 @@ TEST_CASE("wire: golden bytes of a small heartbeat", "[wire]") {
         "0003000000000000000df0fecaefbeadde020003000000000000000100010005"
         "0000000000000029000000000000000100000003030000000000000001000000"
         "0200030000000000000028000000000000000100000002000100010001000403"
-        "020102000001000100010009000000019e37285561d010aa7ceb8685528e9528"
-        "9e8c6be5695670fdda366cea1532243d";
+        "02010200000100580200000100010009000000010500000000000000010001e8"
+        "0300000200000000000000040000000000000001000000000000000200000000"
+        "000000b80b000001000100d0070000010005000000000000000100ffff3cd2ee"
+        "f0a506a38c010927a22e60e21bd764e401c5b5cff398e6977fd25a7e2f";
     Heartbeat m = header_only();
     m.view = {{1, 5, 41}};
     m.claims = {{0, ClaimState::primary, 3}};
     m.grants = {{0, 2, 3, 40}};
     m.assignments = {{0, 2}};
     m.failed_groups = {1};
-    m.requests = {{0x01020304, RequestKind::standby, 0, 1}};
+    m.requests = {{0x01020304, RequestKind::standby, 0, 1, 600}};
     m.acks = {{1, 9, 1}};
+    m.policy = {5, 1, 1, 1000, 2, 4, {{1, 2000}}, {{5, 1, no_node}}};
+    m.probing = 1;
+    m.found = 2;
+    m.standby_ttl_ms = 3000;
     const Bytes bytes = encode(m, test_auth());
     CHECK(to_hex(bytes) == golden);
     CHECK(decode_ok(from_hex(golden)) == m);
@@ -240,7 +280,7 @@ TEST_CASE("wire: round trip", "[wire]") {
     SECTION("every count at its limit, extreme values") {
         const Heartbeat m = maximal();
         const Bytes bytes = encode(m, test_auth());
-        CHECK(bytes.size() == 7281);
+        CHECK(bytes.size() == 7848);
         CHECK(bytes.size() <= max_datagram);
         CHECK(decode_ok(bytes) == m);
     }
@@ -286,7 +326,7 @@ TEST_CASE("wire: size limits", "[wire]") {
     CHECK(decode_error(Bytes(min_size - 1)).code == DecodeErrc::too_short);
     CHECK(decode_error(Bytes{}).code == DecodeErrc::too_short);
     CHECK(decode_error(std::span<const std::uint8_t>{}).message() ==
-          "message too short message.size: 0 bytes, minimum 105");
+          "message too short message.size: 0 bytes, minimum 160");
 }
 
 TEST_CASE("wire: a single flipped bit anywhere fails the MAC", "[wire]") {
@@ -402,6 +442,18 @@ TEST_CASE("wire: entry fields are validated", "[wire]") {
         require_error(corrupt(m, l.requests.entry(1, 7), max_nodes, 2), DecodeErrc::bad_field,
                       "requests[1].node");
     }
+    SECTION("policy: by, cluster_maintenance, ttl groups, cleanup groups and nodes") {
+        require_error(corrupt(m, l.policy + 8, max_nodes, 2), DecodeErrc::bad_field, "policy.by");
+        CHECK(decode_ok(corrupt(m, l.policy + 8, no_node, 2)).policy.by == no_node);
+        require_error(corrupt(m, l.policy + 10, 2, 1), DecodeErrc::bad_field,
+                      "policy.cluster_maintenance");
+        require_error(corrupt(m, l.ttls.entry(1, 0), max_groups, 2), DecodeErrc::bad_field,
+                      "ttls[1].group");
+        require_error(corrupt(m, l.cleanups.entry(0, 8), max_groups, 2), DecodeErrc::bad_field,
+                      "cleanups[0].group");
+        require_error(corrupt(m, l.cleanups.entry(1, 10), max_nodes, 2), DecodeErrc::bad_field,
+                      "cleanups[1].node");
+    }
     SECTION("ack requester and ok") {
         const Bytes bytes = corrupt(m, l.acks.entry(0, 6), 2, 1);
         require_error(bytes, DecodeErrc::bad_field, "acks[0].ok");
@@ -430,25 +482,27 @@ TEST_CASE("wire: counts are bounded", "[wire]") {
                       DecodeErrc::bad_field, "requests.count");
         require_error(corrupt(m, l.acks.count_offset, max_nodes * max_pending_requests + 1, 2),
                       DecodeErrc::bad_field, "acks.count");
+        require_error(corrupt(m, l.ttls.count_offset, max_groups + 1, 2), DecodeErrc::bad_field,
+                      "ttls.count");
+        require_error(corrupt(m, l.cleanups.count_offset, max_cleanups + 1, 2),
+                      DecodeErrc::bad_field, "cleanups.count");
     }
     SECTION("within the limit but running past the end") {
-        // One ack more than the message holds: the first field of the missing
-        // entry runs into the MAC.
-        const Bytes bytes = corrupt(m, l.acks.count_offset, m.acks.size() + 1, 2);
-        require_error(bytes, DecodeErrc::truncated, "acks[2].requester");
+        // One cleanup more than the message holds: the first field of the
+        // missing entry runs into the MAC.
+        const Bytes bytes = corrupt(m, l.cleanups.count_offset, m.policy.cleanups.size() + 1, 2);
+        require_error(bytes, DecodeErrc::truncated, "cleanups[2].version");
         CHECK(decode_error(bytes).message() ==
-              "truncated field acks[2].requester: needs 2 bytes, 0 left before the MAC");
+              "truncated field cleanups[2].version: needs 8 bytes, 0 left before the MAC");
 
-        // In an empty message, a view entry swallows the six later counts and its
-        // last_seq is what runs past the end.
+        // In an empty message, a TTL entry's group swallows the cleanups count
+        // and its ttl_ms is what runs past the end.
         const Heartbeat empty = header_only();
         const Layout e = layout_of(empty);
-        require_error(corrupt(empty, e.view.count_offset, 1, 2), DecodeErrc::truncated,
-                      "view[0].last_seq");
-        require_error(corrupt(empty, e.requests.count_offset, 1, 2), DecodeErrc::truncated,
-                      "requests[0].id");
-        require_error(corrupt(empty, e.acks.count_offset, max_nodes * max_pending_requests, 2),
-                      DecodeErrc::truncated, "acks[0].requester");
+        require_error(corrupt(empty, e.ttls.count_offset, 1, 2), DecodeErrc::truncated,
+                      "ttls[0].ttl_ms");
+        require_error(corrupt(empty, e.cleanups.count_offset, 1, 2), DecodeErrc::truncated,
+                      "cleanups[0].version");
     }
     SECTION("bytes after the last section") {
         // The optional fenced section is the last one when present.
