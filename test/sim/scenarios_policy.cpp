@@ -65,7 +65,7 @@ TEST_CASE("policy: a group in maintenance whose primary's daemon dies is started
     require_safe(sim);
 }
 
-TEST_CASE("policy: cluster maintenance while the primary's machine crashes; off: exactly one primary",
+TEST_CASE("policy: cluster maintenance while the primary's machine crashes, then off: exactly one primary",
           "[scenario]") {
     SimCluster sim(three_nodes(42));
     const NodeId n1 = settle(sim, "web");
