@@ -217,7 +217,7 @@ Heartbeat maximal() {
     m.probing = ~std::uint64_t{0};
     m.found = ~std::uint64_t{0};
     m.standby_ttl_ms = ~std::uint32_t{0};
-    for (std::size_t g = 0; g < max_groups; ++g) {
+    for (std::size_t g = 0; g < max_ttls; ++g) {
         m.policy.ttls.push_back({static_cast<GroupId>(g), ~std::uint32_t{0}});
     }
     for (std::size_t i = 0; i < max_cleanups; ++i) {
@@ -280,7 +280,7 @@ TEST_CASE("wire: round trip", "[wire]") {
     SECTION("every count at its limit, extreme values") {
         const Heartbeat m = maximal();
         const Bytes bytes = encode(m, test_auth());
-        CHECK(bytes.size() == 7848);
+        CHECK(bytes.size() == 7560);
         CHECK(bytes.size() <= max_datagram);
         CHECK(decode_ok(bytes) == m);
     }
@@ -482,7 +482,7 @@ TEST_CASE("wire: counts are bounded", "[wire]") {
                       DecodeErrc::bad_field, "requests.count");
         require_error(corrupt(m, l.acks.count_offset, max_nodes * max_pending_requests + 1, 2),
                       DecodeErrc::bad_field, "acks.count");
-        require_error(corrupt(m, l.ttls.count_offset, max_groups + 1, 2), DecodeErrc::bad_field,
+        require_error(corrupt(m, l.ttls.count_offset, max_ttls + 1, 2), DecodeErrc::bad_field,
                       "ttls.count");
         require_error(corrupt(m, l.cleanups.count_offset, max_cleanups + 1, 2),
                       DecodeErrc::bad_field, "cleanups.count");
