@@ -92,6 +92,7 @@ Agent::State::State(const ClusterConfig& cfg, NodeId self_id, const wire::Authen
         for (const std::string& name : group.nodes) listed[config.node_index(name)] = true;
         eligible_node.push_back(std::move(listed));
     }
+    relations = relate_groups(config);
     peers.resize(config.nodes.size());
     for (PeerState& peer : peers) {
         peer.link_heard.resize(links);
@@ -99,6 +100,7 @@ Agent::State::State(const ClusterConfig& cfg, NodeId self_id, const wire::Authen
     }
     assignment.resize(config.groups.size());
     placement.resize(config.groups.size());
+    pins.resize(config.groups.size());
     grants.resize(config.groups.size());
     groups.resize(config.groups.size());
     fences.resize(config.nodes.size());
@@ -287,7 +289,7 @@ void Agent::State::update_roles() {
                 if (assigned_here && !standby && !leaving &&
                     quorum == wire::QuorumState::won &&
                     !(gs.failed_until && now < *gs.failed_until) && !policy.blocked(g) &&
-                    gs.relearn != Relearn::probing && !found_elsewhere(g)) {
+                    gs.relearn != Relearn::probing && !found_elsewhere(g) && may_claim_here(g)) {
                     begin_claim(g);
                 }
                 break;
@@ -301,6 +303,9 @@ void Agent::State::update_roles() {
                 break;
             case Role::starting:
             case Role::primary:
+                // Groups after this one stop first (design §3.4); a lease that
+                // runs out stops it regardless (update_lease).
+                if ((leaving || standby || moved_away) && follower_held_here(g)) break;
                 if (leaving) {
                     begin_stop(g, "leaving");
                 } else if (standby) {
@@ -585,6 +590,15 @@ wire::Heartbeat Agent::State::build_heartbeat() {
             hb.assignments.push_back(wire::Assignment{g, placement[g].assigned});
         }
     }
+    // Every node tells the pins it knows (design §3.6): a node elected while the
+    // old coordinator is gone or not heard yet learns them from the others.
+    for (GroupId g = 0; g < pins.size(); ++g) {
+        const Pin& pin = is_coordinator ? placement[g].pin : pins[g];
+        if (pin.node != no_node && now < pin.until && hb.pins.size() < wire::max_pins) {
+            hb.pins.push_back(wire::PinEntry{
+                g, pin.node, static_cast<std::uint32_t>(to_ms(pin.until - now))});
+        }
+    }
     for (GroupId g = 0; g < groups.size(); ++g) {
         if (groups[g].failed_until && now < *groups[g].failed_until) hb.failed_groups.push_back(g);
     }
@@ -661,6 +675,10 @@ View Agent::view() const {
         gv.blocked = s.policy.blocked(g);
         gv.probing = gs.relearn == Relearn::probing;
         gv.found = gs.relearn == Relearn::found;
+        if (s.pins[g].node != no_node && s.now < s.pins[g].until) {
+            gv.pinned_to = s.pins[g].node;
+            gv.pinned_until = s.pins[g].until;
+        }
         v.groups.push_back(gv);
         const GrantState& gr = s.grants[g];
         GrantView grv;

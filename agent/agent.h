@@ -92,6 +92,8 @@ struct GroupView {
     bool blocked = false;
     bool probing = false;              // after maintenance: probe running here
     bool found = false;                // after maintenance: found running here, unsettled
+    NodeId pinned_to = no_node;        // a switchover --ttl in force (design §3.6)
+    std::optional<Instant> pinned_until;
 };
 
 // This node's vote for one group (docs/design.md §4).

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "agent/group_relations.h"
 #include "agent/prng.h"
 #include "agent/replay_window.h"
 #include "agent/timing.h"
@@ -84,10 +85,24 @@ struct GroupState {
     std::optional<Instant> probe_sent;  // asked again when no answer comes
 };
 
+// A switchover with a TTL: the group belongs on node until then (design §3.6).
+struct Pin {
+    NodeId node = no_node;
+    Instant until{};
+};
+
 // The coordinator's per-group placement state (design §3).
 struct PlacementState {
     NodeId assigned = no_node;
     NodeId switch_to = no_node;  // a switchover in progress
+    // failback_delay: the better node a failback waits for, eligible without a
+    // break since failback_since (no_node: none).
+    NodeId failback_to = no_node;
+    Instant failback_since{};
+    // The group should move but groups after it still run there or elsewhere:
+    // it stays until they stopped (design §3.4).
+    bool draining = false;
+    Pin pin;
 };
 
 // A peer that went silent while holding a group (design §4.7), as this node saw
@@ -103,6 +118,9 @@ struct FenceState {
     std::optional<Instant> announce_until;  // coordinator: announce `announced` until then
     wire::Fenced announced;
 };
+// How a node is judged for a group: keeping it where it runs lets groups placed
+// later in the order make way (away_from), placing anew avoids them all.
+enum class Placing : std::uint8_t { keep, fresh };
 
 struct PendingRequest {
     wire::Request request;
@@ -133,6 +151,7 @@ struct Agent::State {
     std::vector<GroupTiming> timing;  // per group
     Duration max_grant_hold{};
     std::vector<std::vector<bool>> eligible_node;  // [group][node]: listed in the group
+    GroupRelations relations;
 
     // --- mutable state ---
     Instant now{};
@@ -162,6 +181,7 @@ struct Agent::State {
     Term coordinator_term = 0;
     std::vector<std::optional<NodeId>> assignment;  // per group, from the coordinator; nullopt: unknown
     std::vector<PlacementState> placement;          // when coordinator
+    std::vector<Pin> pins;  // per group, as this node last knew them (placement's when coordinator)
     Instant placement_from{};  // a new coordinator places nothing before (design §3.3)
     Instant last_node_up{};    // when a peer last became alive here
 
@@ -234,8 +254,15 @@ struct Agent::State {
     bool keeps_running(GroupId g, NodeId n) const;
     bool placing() const { return is_coordinator && now >= placement_from; }
     NodeId holder_of(GroupId g) const;
-    NodeId best_eligible(GroupId g, NodeId except) const;
+    NodeId best_allowed(GroupId g, NodeId except) const;
+    bool related_ok(GroupId g, NodeId n, Placing how) const;
+    bool settled_on(GroupId g, NodeId holder) const;
+    std::optional<GroupId> unready_predecessor(GroupId g) const;
+    bool followers_held(GroupId g) const;
+    bool follower_held_here(GroupId g) const;
+    bool may_claim_here(GroupId g) const;
     void adopt_assignments();
+    void adopt_pins();
 
     // operator_policy.cpp
     void init_policy();
@@ -255,7 +282,7 @@ struct Agent::State {
     // operator_requests.cpp
     void on_command(const in::Command& command);
     void handle_request(NodeId requester, const wire::Request& request);
-    std::pair<bool, std::string> apply_switchover(GroupId g, NodeId to);
+    std::pair<bool, std::string> apply_switchover(GroupId g, NodeId to, std::uint32_t ttl_s);
     void on_acks(const wire::Heartbeat& hb);
     void expire_requests();
     void reply(std::uint64_t client, bool ok, std::string message);

@@ -26,6 +26,8 @@ constexpr Duration max_stop_timeout = std::chrono::seconds(60);
 // A fence that takes longer is not fencing anything: the lease has long run out.
 constexpr Duration max_fence_timeout = std::chrono::minutes(5);
 constexpr std::size_t max_fence_devices = 8;
+// A day: a longer wait is an operator's decision (switchover), not a delay.
+constexpr Duration max_failback_delay = std::chrono::hours(24);
 
 std::string index_path(std::string_view base, std::size_t i) {
     std::string path(base);
@@ -62,6 +64,7 @@ public:
         check_timing();
         check_groups();
         check_fencing();
+        if (errors_.empty()) check_relations();
         return std::move(errors_);
     }
 
@@ -247,6 +250,123 @@ private:
                                    ms(group.stop_timeout) +
                                    ": the stop budget is part of the lease and adds to every failover");
             }
+
+            const std::string delay_path = field_path("groups", g, "failback_delay_ms");
+            if (group.failback_delay < Duration::zero() || group.failback_delay > max_failback_delay) {
+                add(delay_path, "must be between 0 and " + ms(max_failback_delay) + " (24 h), got " +
+                                    ms(group.failback_delay));
+            } else if (group.failback_delay > Duration::zero() && group.failback == Failback::never) {
+                add(delay_path, "applies only with failback \"auto\"; failback is \"never\", so "
+                                "the group never moves back");
+            }
+        }
+    }
+
+    // design §3.4: with, away_from and after name other groups, and the with and
+    // after relations form no cycle (a group is placed after those it depends on).
+    void check_relations() {
+        const auto& groups = config_.groups;
+        const std::size_t count = groups.size();
+        std::vector<std::vector<std::pair<std::size_t, std::string>>> edges(count);
+        for (std::size_t g = 0; g < count; ++g) {
+            const GroupConfig& group = groups[g];
+            const auto check_list = [&](const std::vector<std::string>& list, std::string_view key) {
+                const std::string list_path = field_path("groups", g, key);
+                std::map<std::string_view, std::size_t> first;
+                for (std::size_t i = 0; i < list.size(); ++i) {
+                    const std::string path = index_path(list_path, i);
+                    const std::size_t other = config_.group_index(list[i]);
+                    if (other == count) {
+                        add(path, quote(list[i]) + " is not the name of any group in groups");
+                    } else if (other == g) {
+                        add(path, "a group cannot refer to itself");
+                    } else if (auto [it, fresh] = first.emplace(list[i], i); !fresh) {
+                        add(path, quote(list[i]) + " is listed twice, also at " +
+                                      index_path(list_path, it->second));
+                    } else if (key != "away_from") {
+                        edges[g].emplace_back(other, path);
+                    }
+                }
+            };
+            check_list(group.with, "with");
+            check_list(group.away_from, "away_from");
+            check_list(group.after, "after");
+            for (std::size_t i = 0; i < group.with.size(); ++i) {
+                const std::size_t other = config_.group_index(group.with[i]);
+                if (other >= count || other == g) continue;
+                const auto& mine = group.nodes;
+                const bool shared = std::any_of(mine.begin(), mine.end(), [&](const std::string& n) {
+                    const auto& theirs = groups[other].nodes;
+                    return std::find(theirs.begin(), theirs.end(), n) != theirs.end();
+                });
+                if (!shared) {
+                    add(index_path(field_path("groups", g, "with"), i),
+                        quote(group.name) + " shares no node with " + quote(group.with[i]) +
+                            ", so it could never run");
+                }
+            }
+        }
+        if (!errors_.empty()) return;
+        check_away_from_contradictions();
+        check_cycles(edges);
+    }
+
+    // Groups joined by with (either way, transitively) always share a node, so
+    // away_from between two of them could never be satisfied.
+    void check_away_from_contradictions() {
+        const auto& groups = config_.groups;
+        std::vector<std::size_t> root(groups.size());
+        for (std::size_t g = 0; g < groups.size(); ++g) root[g] = g;
+        const auto find = [&](std::size_t g) {
+            while (root[g] != g) g = root[g] = root[root[g]];
+            return g;
+        };
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            for (const std::string& name : groups[g].with) {
+                root[find(g)] = find(config_.group_index(name));
+            }
+        }
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            for (std::size_t i = 0; i < groups[g].away_from.size(); ++i) {
+                const std::string& name = groups[g].away_from[i];
+                if (find(g) == find(config_.group_index(name))) {
+                    add(index_path(field_path("groups", g, "away_from"), i),
+                        quote(groups[g].name) + " must run on the same node as " + quote(name) +
+                            " (through with), so it cannot stay away from it");
+                }
+            }
+        }
+    }
+
+    // Depth-first search; the error names the edge that closes a cycle.
+    void check_cycles(const std::vector<std::vector<std::pair<std::size_t, std::string>>>& edges) {
+        enum class Mark : std::uint8_t { none, active, done };
+        std::vector<Mark> mark(edges.size(), Mark::none);
+        std::vector<std::size_t> stack;
+        const auto& groups = config_.groups;
+        // Bounded: each group is entered once, each edge followed once.
+        const auto visit = [&](const auto& self, std::size_t g) -> bool {
+            mark[g] = Mark::active;
+            stack.push_back(g);
+            for (const auto& [next, path] : edges[g]) {
+                if (mark[next] == Mark::active) {
+                    std::string cycle;
+                    bool in = false;
+                    for (std::size_t s : stack) {
+                        in = in || s == next;
+                        if (in) cycle += groups[s].name + " -> ";
+                    }
+                    add(path, "cycle through with/after: " + cycle + groups[next].name);
+                    return false;
+                }
+                if (mark[next] == Mark::none && !self(self, next)) return false;
+            }
+            stack.pop_back();
+            mark[g] = Mark::done;
+            return true;
+        };
+        for (std::size_t g = 0; g < edges.size(); ++g) {
+            if (mark[g] == Mark::none && !visit(visit, g)) return;
         }
     }
 
@@ -410,6 +530,18 @@ std::uint64_t config_hash(const ClusterConfig& config) {
         w.number("group.nodes", static_cast<std::int64_t>(group.nodes.size()));
         for (const std::string& member : group.nodes) w.text("group.node", member);
         w.text("group.failback", to_string(group.failback));
+        // Written only when set, so configs without them keep their hash.
+        if (group.failback_delay != Duration::zero()) {
+            w.duration("group.failback_delay_ns", group.failback_delay);
+        }
+        const auto names = [&w](std::string_view key, const std::vector<std::string>& list) {
+            if (list.empty()) return;
+            w.number(key, static_cast<std::int64_t>(list.size()));
+            for (const std::string& name : list) w.text(std::string(key) + ".name", name);
+        };
+        names("group.with", group.with);
+        names("group.away_from", group.away_from);
+        names("group.after", group.after);
         w.duration("group.start_timeout_ns", group.start_timeout);
         w.duration("group.stop_timeout_ns", group.stop_timeout);
     }

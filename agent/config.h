@@ -26,6 +26,13 @@ struct GroupConfig {
     std::string name;
     std::vector<std::string> nodes;       // eligible nodes, best priority first
     Failback failback = Failback::never;  // a running primary stays: moves cost an outage
+    // With failback automatic: how long the better node must have been eligible
+    // without a break before the group moves back (a bouncing node must not pull it).
+    Duration failback_delay = Duration::zero();  // 0: at once, as before the key existed
+    // Relations to other groups by name (design §3.4), all mandatory:
+    std::vector<std::string> with{};       // runs only on the node these groups are placed on
+    std::vector<std::string> away_from{};  // never on a node that runs or is given these
+    std::vector<std::string> after{};      // starts once these are primary; stops before they move
     Duration start_timeout = std::chrono::seconds(20);  // a start may be slow; it is not on the safety path
     Duration stop_timeout = std::chrono::milliseconds(200);  // the stop budget: it adds to every failover
 };

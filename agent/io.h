@@ -68,7 +68,9 @@ struct Command {
     std::string node;           // switchover target (empty: best other), standby/online node,
                                 // cleanup node (empty: every node)
     Switch state = Switch::on;  // maintenance
-    std::optional<Duration> ttl = std::nullopt;  // standby, maintenance: undone by itself after this long
+    // switchover: keep the group there this long (none: a one-off move);
+    // standby, maintenance: undone by itself after this long.
+    std::optional<Duration> ttl = std::nullopt;
 };
 // The answer to out::Probe: whether any resource of the group runs here.
 struct Probed {

@@ -39,6 +39,9 @@ bool fits_config(const wire::Heartbeat& hb, std::size_t nodes, std::size_t group
     for (const auto& a : hb.acks) {
         if (!node_ok(a.requester)) return false;
     }
+    for (const auto& p : hb.pins) {
+        if (!group_ok(p.group) || !node_ok(p.node)) return false;
+    }
     for (const auto& f : hb.fenced) {
         if (!node_ok(f.node) || f.term >= max_plausible_term) return false;
     }

@@ -43,8 +43,17 @@ void Agent::State::on_command(const in::Command& c) {
                 return;
             }
         }
+        const auto ttl_s =
+            c.ttl ? std::chrono::duration_cast<std::chrono::seconds>(*c.ttl).count() : 0;
+        if (c.ttl && (ttl_s < 1 || ttl_s > wire::max_ttl_s)) {
+            reply(c.request, false,
+                  "ttl must be from 1 to " + std::to_string(wire::max_ttl_s) +
+                      " s (30 days), got " + std::to_string(ttl_s));
+            return;
+        }
         if (placing()) {
-            auto [ok, message] = apply_switchover(static_cast<GroupId>(g), to);
+            auto [ok, message] = apply_switchover(static_cast<GroupId>(g), to,
+                                                  static_cast<std::uint32_t>(ttl_s));
             reply(c.request, ok, message);
             return;
         }
@@ -55,6 +64,7 @@ void Agent::State::on_command(const in::Command& c) {
         request.kind = wire::RequestKind::switchover;
         request.group = static_cast<GroupId>(g);
         request.node = to;
+        request.ttl_s = static_cast<std::uint32_t>(ttl_s);
     } else {
         const NodeId n = c.node.empty() ? self : config.node_index(c.node);
         if (n == no_node) {
@@ -95,22 +105,43 @@ void Agent::State::on_command(const in::Command& c) {
     urgent = true;
 }
 
-std::pair<bool, std::string> Agent::State::apply_switchover(GroupId g, NodeId to) {
+// design §3.6: with a TTL the group is pinned to the target until it runs out;
+// without one, a switchover is a one-off move and clears an earlier pin.
+std::pair<bool, std::string> Agent::State::apply_switchover(GroupId g, NodeId to,
+                                                            std::uint32_t ttl_s) {
     const std::string& group = config.groups[g].name;
     PlacementState& p = placement[g];
     if (to == no_node) {
-        to = best_eligible(g, p.assigned);
+        to = best_allowed(g, p.assigned);
         if (to == no_node) return {false, "no other eligible node for group " + group};
     } else if (!node_eligible(g, to)) {
         return {false, "node " + config.nodes[to].name + " is not eligible for group " + group +
                            " (offline, standby, leaving, failed there or without quorum)"};
+    } else if (!related_ok(g, to, Placing::fresh)) {
+        return {false, "node " + config.nodes[to].name + " is ruled out for group " + group +
+                           " by its with/away_from groups (see groups[].with, away_from)"};
     }
+    if (ttl_s != 0) {
+        std::size_t pinned = 0;
+        for (GroupId other = 0; other < placement.size(); ++other) {
+            if (other != g && placement[other].pin.node != no_node) ++pinned;
+        }
+        if (pinned >= wire::max_pins) {
+            return {false, "at most " + std::to_string(wire::max_pins) +
+                               " groups can be pinned at once (switchover --ttl)"};
+        }
+    }
+    p.pin = ttl_s == 0 ? Pin{} : Pin{to, now + std::chrono::seconds(ttl_s)};
+    pins[g] = p.pin;
+    const std::string pinned =
+        ttl_s == 0 ? "" : ", pinned there for " + std::to_string(ttl_s) + " s";
     if (to == p.assigned && holder_of(g) == to) {
-        return {true, "group " + group + " already runs on " + config.nodes[to].name};
+        urgent = true;
+        return {true, "group " + group + " already runs on " + config.nodes[to].name + pinned};
     }
     p.switch_to = to;
     update_placement();
-    return {true, "switchover of " + group + " to " + config.nodes[to].name + " started"};
+    return {true, "switchover of " + group + " to " + config.nodes[to].name + " started" + pinned};
 }
 
 void Agent::State::handle_request(NodeId requester, const wire::Request& r) {
@@ -128,7 +159,7 @@ void Agent::State::handle_request(NodeId requester, const wire::Request& r) {
                                       !eligible_node[r.group][r.node])) {
                 ok = false;
             } else {
-                ok = apply_switchover(r.group, r.node).first;
+                ok = r.ttl_s <= wire::max_ttl_s && apply_switchover(r.group, r.node, r.ttl_s).first;
             }
             break;
         case wire::RequestKind::standby:

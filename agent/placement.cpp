@@ -75,9 +75,12 @@ void Agent::State::update_coordinator() {
         const bool settled = now - start >= config.timing.timeout &&
                              now - last_node_up >= config.timing.timeout;
         placement_from = settled ? now : now + config.timing.interval + config.timing.tick;
+        // Pins carry over from the old coordinator's heartbeats (design §3.6); a
+        // failback delay starts again: a new coordinator has not watched it.
         for (GroupId g = 0; g < placement.size(); ++g) {
-            placement[g].switch_to = no_node;
+            placement[g] = PlacementState{};
             placement[g].assigned = assignment[g].value_or(no_node);
+            placement[g].pin = pins[g];
         }
         urgent = true;
     } else if (!acting && is_coordinator) {
@@ -123,12 +126,73 @@ NodeId Agent::State::holder_of(GroupId g) const {
     return best;
 }
 
-NodeId Agent::State::best_eligible(GroupId g, NodeId except) const {
+NodeId Agent::State::best_allowed(GroupId g, NodeId except) const {
     for (const std::string& name : config.groups[g].nodes) {
         const NodeId n = config.node_index(name);
-        if (n != except && node_eligible(g, n)) return n;
+        if (n != except && node_eligible(g, n) && related_ok(g, n, Placing::fresh)) return n;
     }
     return no_node;
+}
+
+// design §3.4: with and away_from are mandatory. Groups are placed in
+// relations.order, so a with partner's placement of this pass is known; for
+// away_from, a group kept where it runs yields only to groups placed before it.
+bool Agent::State::related_ok(GroupId g, NodeId n, Placing how) const {
+    for (GroupId w : relations.with[g]) {
+        if (placement[w].assigned != n) return false;
+    }
+    for (GroupId a : relations.away[g]) {
+        if (how == Placing::keep && relations.rank[a] > relations.rank[g]) continue;
+        if (placement[a].assigned == n || holder_of(a) == n) return false;
+    }
+    return true;
+}
+
+bool Agent::State::settled_on(GroupId g, NodeId holder) const {
+    if (holder == self) return groups[g].role == Role::primary;
+    const wire::Heartbeat* hb = last_of(holder);
+    const wire::Claim* c = hb ? claim_for(*hb, g) : nullptr;
+    return c && c->state == wire::ClaimState::primary;
+}
+
+// after (design §3.4): a group is placed only while every group it is after runs
+// settled where it is placed and is not about to move.
+std::optional<GroupId> Agent::State::unready_predecessor(GroupId g) const {
+    for (GroupId d : relations.after[g]) {
+        const NodeId h = holder_of(d);
+        if (h == no_node || placement[d].assigned != h || placement[d].draining ||
+            !settled_on(d, h)) {
+            return d;
+        }
+    }
+    return std::nullopt;
+}
+
+bool Agent::State::followers_held(GroupId g) const {
+    return std::any_of(relations.followers[g].begin(), relations.followers[g].end(),
+                       [&](GroupId f) { return holder_of(f) != no_node; });
+}
+
+bool Agent::State::follower_held_here(GroupId g) const {
+    return std::any_of(relations.followers[g].begin(), relations.followers[g].end(),
+                       [&](GroupId f) { return holds(f); });
+}
+
+// The holder's own check of design §3.4, against what surely runs here rather
+// than the coordinator's picture: no away_from partner held here, and a group
+// that is with and after another starts only once that one is primary here.
+bool Agent::State::may_claim_here(GroupId g) const {
+    for (GroupId a : relations.away[g]) {
+        if (holds(a) || groups[a].role == Role::claiming) return false;
+    }
+    for (GroupId d : relations.after[g]) {
+        const auto& with = relations.with[g];
+        if (std::find(with.begin(), with.end(), d) != with.end() &&
+            groups[d].role != Role::primary) {
+            return false;
+        }
+    }
+    return true;
 }
 
 // A node running a group keeps it (stickiness) while it is alive, has quorum,
@@ -153,71 +217,100 @@ bool Agent::State::keeps_running(GroupId g, NodeId n) const {
            hb->failed_groups.end();
 }
 
-// design §3.3: switchover, stickiness, failback, priorities.
+// design §3.3-§3.6: ordering, switchover and pins, stickiness, failback,
+// priorities, colocation.
 void Agent::State::update_placement() {
-    for (GroupId g = 0; g < placement.size(); ++g) {
+    for (GroupId g : relations.order) {
         PlacementState& p = placement[g];
+        const GroupConfig& group = config.groups[g];
         const NodeId holder = holder_of(g);
         NodeId next = p.assigned;
         std::string reason;
-        if (p.switch_to != no_node && !node_eligible(g, p.switch_to)) p.switch_to = no_node;
+        if (p.pin.node != no_node && now >= p.pin.until) p.pin = Pin{};
         // design §3.5: nowhere while unmanaged, blocked, or until every live node
         // has probed it after maintenance; then where it was found running.
         const bool frozen = policy.in_maintenance(g) || policy.blocked(g) || relearn_pending(g);
         const NodeId found = frozen || (holder != no_node && keeps_running(g, holder))
                                  ? no_node
                                  : found_node(g);
+        // A pinned group goes back to its node whenever that is eligible again.
+        if (!frozen && p.pin.node != no_node && p.switch_to == no_node && holder != p.pin.node &&
+            node_eligible(g, p.pin.node) && related_ok(g, p.pin.node, Placing::fresh)) {
+            p.switch_to = p.pin.node;
+        }
+        if (p.switch_to != no_node &&
+            (!node_eligible(g, p.switch_to) || !related_ok(g, p.switch_to, Placing::fresh))) {
+            p.switch_to = no_node;
+        }
+        const NodeId failback_to = p.failback_to;
+        p.failback_to = no_node;
         if (frozen) {
             p.switch_to = no_node;
             next = no_node;
             reason = policy.in_maintenance(g) ? "maintenance"
                      : policy.blocked(g)      ? "blocked"
                                               : "probing";
+        } else if (const std::optional<GroupId> d = unready_predecessor(g)) {
+            next = no_node;
+            reason = "waiting_for_" + config.groups[*d].name;
         } else if (found != no_node) {
             next = found;
             reason = "found_running";
         } else if (p.switch_to != no_node) {
             next = p.switch_to;
             reason = "switchover";
-            const bool done = holder == p.switch_to &&
-                              (holder == self ? groups[g].role == Role::primary
-                                              : claim_for(*last_of(holder), g)->state ==
-                                                    wire::ClaimState::primary);
-            if (done) p.switch_to = no_node;
-        } else if (holder != no_node && keeps_running(g, holder)) {
+            if (holder == p.switch_to && settled_on(g, holder)) p.switch_to = no_node;
+        } else if (holder != no_node && keeps_running(g, holder) &&
+                   related_ok(g, holder, Placing::keep)) {
             next = holder;
             reason = "running_there";
-            const NodeId best = best_eligible(g, no_node);
-            const bool settled = holder == self ? groups[g].role == Role::primary
-                                                : claim_for(*last_of(holder), g)->state ==
-                                                      wire::ClaimState::primary;
-            if (config.groups[g].failback == Failback::automatic && best != no_node &&
-                best != holder && settled) {
-                // Carried out like a switchover: the old primary stops first.
-                p.switch_to = best;
-                next = best;
-                reason = "failback";
+            const NodeId best = best_allowed(g, no_node);
+            if (group.failback == Failback::automatic && p.pin.node != holder && best != no_node &&
+                best != holder && settled_on(g, holder)) {
+                // failback_delay: the clock restarts whenever the better node
+                // changes or stops being eligible.
+                p.failback_to = best;
+                p.failback_since = failback_to == best ? p.failback_since : now;
+                if (now - p.failback_since >= group.failback_delay) {
+                    // Carried out like a switchover: the old primary stops first.
+                    p.switch_to = best;
+                    p.failback_to = no_node;
+                    next = best;
+                    reason = "failback";
+                }
             }
-        } else if (next != no_node && node_eligible(g, next)) {
+        } else if (next != no_node && node_eligible(g, next) &&
+                   related_ok(g, next, Placing::fresh)) {
             // Placed but not running yet (typically at cold start, before every
             // node was heard): a better-priority node takes over the placement.
-            const NodeId best = best_eligible(g, no_node);
+            const NodeId best = best_allowed(g, no_node);
             if (best != next) {
                 next = best;
                 reason = "better_priority";
             }
         } else {
             const NodeId before = next;
-            next = best_eligible(g, no_node);
+            next = best_allowed(g, no_node);
             reason = before == no_node ? "placement"
                                        : config.nodes[before].name + "_not_eligible";
         }
+        // Groups after this one stop before it moves or stops; a holder that
+        // stops by itself (standby, leave) orders its own stops (update_roles).
+        p.draining = !frozen && holder != no_node && next != holder && keeps_running(g, holder) &&
+                     followers_held(g);
+        if (p.draining) {
+            next = holder;
+            reason = "followers_stop_first";
+        }
         if (next != p.assigned) {
             p.assigned = next;
+            const bool waiting = reason.starts_with("waiting_for_");
             transition(out::TransitionKind::assigned, g, next, term,
-                       next == no_node && !frozen ? reason + "_no_eligible_node" : reason);
+                       next == no_node && !frozen && !waiting ? reason + "_no_eligible_node"
+                                                              : reason);
             urgent = true;
         }
+        pins[g] = p.pin;
     }
 }
 
@@ -235,6 +328,51 @@ void Agent::State::adopt_assignments() {
         for (const wire::Assignment& a : hb->assignments) {
             if (a.group == g) assignment[g] = a.node;
         }
+    }
+    adopt_pins();
+}
+
+// design §3.6: pins are learnt from whichever node acts as coordinator, even one
+// this node does not follow (a node about to take over prefers itself already).
+// Without one, the last known pins stay until they run out, so that the next
+// coordinator carries them on. A coordinator that does not place yet takes any
+// pin a peer knows for a group it has none for: it may have been elected before
+// it heard the old coordinator or a node that followed it.
+void Agent::State::adopt_pins() {
+    if (is_coordinator) {
+        if (placing()) return;
+        for (NodeId n = 0; n < config.nodes.size(); ++n) {
+            const wire::Heartbeat* hb = n == self ? nullptr : last_of(n);
+            if (!hb) continue;
+            for (const wire::PinEntry& pin : hb->pins) {
+                Pin& mine = placement[pin.group].pin;
+                const Instant until = now + std::chrono::milliseconds(pin.remaining_ms);
+                if (mine.node == no_node || (mine.node == pin.node && until > mine.until)) {
+                    mine = Pin{pin.node, until};
+                }
+            }
+        }
+        for (GroupId g = 0; g < pins.size(); ++g) pins[g] = placement[g].pin;
+        return;
+    }
+    const wire::Heartbeat* source = nullptr;
+    for (NodeId n = 0; n < config.nodes.size(); ++n) {
+        const wire::Heartbeat* hb = n == self ? nullptr : last_of(n);
+        if (hb && (hb->flags & wire::flag_coordinator) &&
+            (!source || hb->coordinator_term > source->coordinator_term)) {
+            source = hb;
+        }
+    }
+    for (GroupId g = 0; g < pins.size(); ++g) {
+        if (source) {
+            pins[g] = Pin{};
+            for (const wire::PinEntry& pin : source->pins) {
+                if (pin.group == g) {
+                    pins[g] = Pin{pin.node, now + std::chrono::milliseconds(pin.remaining_ms)};
+                }
+            }
+        }
+        if (pins[g].node != no_node && now >= pins[g].until) pins[g] = Pin{};
     }
 }
 

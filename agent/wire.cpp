@@ -16,9 +16,10 @@
 //     acks          requester u16, id u32, ok u8                    (7 bytes)
 //   policy (51 bytes): version u64, by u16, cluster_maintenance u8,
 //     cluster_ttl_ms u32, maintenance u64, blocked u64, probing u64, found u64,
-//     standby_ttl_ms u32; then two more sections
+//     standby_ttl_ms u32; then three more sections
 //     ttls          group u16, ttl_ms u32                           (6 bytes)
 //     cleanups      version u64, group u16, node u16                (12 bytes)
+//     pins          group u16, node u16, remaining_ms u32           (8 bytes)
 //     fenced        node u16, incarnation u64, term u64             (18 bytes)
 //                   optional: absent (no bytes at all) when empty
 //   mac (32 bytes): HMAC-SHA-256 of every byte before it
@@ -37,7 +38,7 @@ namespace {
 
 constexpr std::size_t header_size = 4 + 1 + 1 + 1 + 8 + 2 + 8 + 8 + 8 + 8 + 2 + 8;
 constexpr std::size_t count_size = 2;
-constexpr std::size_t section_count = 9;
+constexpr std::size_t section_count = 10;
 constexpr std::size_t policy_size = 8 + 2 + 1 + 4 + 8 + 8 + 8 + 8 + 4;
 constexpr std::size_t ttl_entry_size = 2 + 4;
 constexpr std::size_t cleanup_entry_size = 8 + 2 + 2;
@@ -48,6 +49,7 @@ constexpr std::size_t assignment_entry_size = 2 + 2;
 constexpr std::size_t failed_group_entry_size = 2;
 constexpr std::size_t request_entry_size = 4 + 1 + 2 + 2 + 4;
 constexpr std::size_t ack_entry_size = 2 + 4 + 1;
+constexpr std::size_t pin_entry_size = 2 + 2 + 4;
 constexpr std::size_t fenced_entry_size = 2 + 8 + 8;
 
 constexpr std::size_t max_view = max_nodes;
@@ -68,8 +70,8 @@ constexpr std::size_t max_message_size =
     max_claims * claim_entry_size + max_grants * grant_entry_size +
     max_assignments * assignment_entry_size + max_failed_groups * failed_group_entry_size +
     max_requests * request_entry_size + max_acks * ack_entry_size + policy_size +
-    max_ttls * ttl_entry_size + max_cleanups * cleanup_entry_size + count_size +
-    max_fenced * fenced_entry_size + mac_size;
+    max_ttls * ttl_entry_size + max_cleanups * cleanup_entry_size + max_pins * pin_entry_size +
+    count_size + max_fenced * fenced_entry_size + mac_size;
 static_assert(max_groups <= 64, "group masks are u64 on the wire");
 
 // With this, every message within the limits of types.h fits in one datagram, so
@@ -95,6 +97,8 @@ bool is_request_kind(std::uint64_t kind) {
            kind <= static_cast<std::uint8_t>(RequestKind::online);
 }
 bool is_ok_flag(std::uint64_t ok) { return ok <= 1; }
+bool is_ttl(std::uint64_t ttl_s) { return ttl_s <= max_ttl_s; }
+bool is_remaining(std::uint64_t ms) { return ms <= std::uint64_t{max_ttl_s} * 1000; }
 
 // Appends integers little-endian, byte by byte.
 class Writer {
@@ -124,6 +128,7 @@ std::size_t encoded_size(const Heartbeat& m) {
            m.failed_groups.size() * failed_group_entry_size +
            m.requests.size() * request_entry_size + m.acks.size() * ack_entry_size + policy_size +
            m.policy.ttls.size() * ttl_entry_size + m.policy.cleanups.size() * cleanup_entry_size +
+           m.pins.size() * pin_entry_size +
            (m.fenced.empty() ? 0 : count_size + m.fenced.size() * fenced_entry_size) + mac_size;
 }
 
@@ -149,6 +154,7 @@ void assert_encodable(const Heartbeat& m) {
         HA_ASSERT(is_group(c.group));
         HA_ASSERT(is_node_or_none(c.node));
     }
+    HA_ASSERT(m.pins.size() <= max_pins);
     for (const PeerEntry& e : m.view) HA_ASSERT(is_node(e.node));
     for (const Claim& c : m.claims) {
         HA_ASSERT(is_group(c.group));
@@ -167,10 +173,16 @@ void assert_encodable(const Heartbeat& m) {
         HA_ASSERT(is_request_kind(static_cast<std::uint8_t>(r.kind)));
         HA_ASSERT(is_group(r.group));
         HA_ASSERT(is_node_or_none(r.node));
+        HA_ASSERT(is_ttl(r.ttl_s));
     }
     for (const RequestAck& a : m.acks) {
         HA_ASSERT(is_node(a.requester));
         HA_ASSERT(is_ok_flag(a.ok));
+    }
+    for (const PinEntry& p : m.pins) {
+        HA_ASSERT(is_group(p.group));
+        HA_ASSERT(is_node(p.node));
+        HA_ASSERT(is_remaining(p.remaining_ms));
     }
     HA_ASSERT(m.fenced.size() <= max_fenced);
     for (const Fenced& f : m.fenced) HA_ASSERT(is_node(f.node));
@@ -385,7 +397,11 @@ bool read_sections(Reader& r, Heartbeat& m) {
         q.kind = static_cast<RequestKind>(kind);
         r.read_group(q.group, Field{"requests", "group", i});
         r.read_node_or_none(q.node, Field{"requests", "node", i});
-        if (!r.read(q.ttl_s, Field{"requests", "ttl_s", i})) return false;
+        if (!r.read_checked(q.ttl_s, Field{"requests", "ttl_s", i}, is_ttl, [](std::uint64_t v) {
+                return "ttl " + std::to_string(v) + " s exceeds " + std::to_string(max_ttl_s);
+            })) {
+            return false;
+        }
     }
 
     if (!r.read_count(n, "acks", max_acks)) return false;
@@ -426,6 +442,20 @@ bool read_sections(Reader& r, Heartbeat& m) {
         r.read_group(c.group, Field{"cleanups", "group", i});
         if (!r.read_node_or_none(c.node, Field{"cleanups", "node", i})) return false;
     }
+    if (!r.read_count(n, "pins", max_pins)) return false;
+    m.pins.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        PinEntry& pin = m.pins[i];
+        r.read_group(pin.group, Field{"pins", "group", i});
+        r.read_node(pin.node, Field{"pins", "node", i});
+        if (!r.read_checked(pin.remaining_ms, Field{"pins", "remaining_ms", i}, is_remaining,
+                            [](std::uint64_t v) {
+                                return "remaining " + std::to_string(v) + " ms exceeds the longest TTL";
+                            })) {
+            return false;
+        }
+    }
+
     // Optional: absent when the sender announces nothing (and from older nodes).
     if (r.remaining() == 0) return true;
     if (!r.read_count(n, "fenced", max_fenced)) return false;
@@ -541,6 +571,12 @@ std::vector<std::uint8_t> encode(const Heartbeat& m, const Authenticator& auth) 
         w.u64(c.version);
         w.u16(c.group);
         w.u16(c.node);
+    }
+    w.count(m.pins.size());
+    for (const PinEntry& pin : m.pins) {
+        w.u16(pin.group);
+        w.u16(pin.node);
+        w.u32(pin.remaining_ms);
     }
     if (!m.fenced.empty()) {
         w.count(m.fenced.size());

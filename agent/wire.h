@@ -67,14 +67,31 @@ struct Assignment {
 
 enum class RequestKind : std::uint8_t { switchover = 1, standby = 2, online = 3 };
 
+// The longest TTL an operator may give (haclusterctl --ttl): 30 days, which keeps
+// a remaining time in milliseconds within a u32 on the wire.
+inline constexpr std::uint32_t max_ttl_s = 30 * 24 * 3600;
+// Pins in force at once (switchover --ttl): what the datagram has room for.
+inline constexpr std::size_t max_pins = 16;
+
 // An operator request forwarded to the coordinator until it acknowledges it.
 struct Request {
     std::uint32_t id = 0;          // unique per sender incarnation
     RequestKind kind = RequestKind::switchover;
     GroupId group = 0;             // switchover
     NodeId node = no_node;         // switchover target (no_node: best other), standby/online node
-    std::uint32_t ttl_s = 0;       // standby: cleared by itself after this long (0: never)
+    std::uint32_t ttl_s = 0;       // switchover: pin the group there this long (0: no pin);
+                                   // standby: cleared by itself after this long (0: never)
     friend bool operator==(const Request&, const Request&) = default;
+};
+
+// A switchover with a TTL still in force (design §3.6), published by the
+// coordinator so that the next one carries it on. A remaining time, not an
+// instant: clocks of different nodes are not comparable.
+struct PinEntry {
+    GroupId group = 0;
+    NodeId node = no_node;
+    std::uint32_t remaining_ms = 0;
+    friend bool operator==(const PinEntry&, const PinEntry&) = default;
 };
 
 // The answer to a forwarded request, from the node that handled it: the
@@ -98,7 +115,7 @@ struct Fenced {
 
 // Announcements per heartbeat: the datagram has room for this many beside the
 // other sections at their limits; more nodes fenced within one grant hold wait.
-inline constexpr std::size_t max_fenced = 32;
+inline constexpr std::size_t max_fenced = 16;
 
 inline constexpr std::size_t max_cleanups = 8;
 // Groups whose maintenance has a TTL at once: what the datagram has room for
@@ -167,6 +184,7 @@ struct Heartbeat {
     std::uint64_t probing = 0;
     std::uint64_t found = 0;
     std::uint32_t standby_ttl_ms = 0;  // the sender's standby ends by itself in this long
+    std::vector<PinEntry> pins;     // the pins the sender knows (the coordinator's are authoritative)
     // Optional trailing section, only when flag_coordinator: encoded only when not
     // empty, so heartbeats without it are byte for byte what older nodes send.
     std::vector<Fenced> fenced;

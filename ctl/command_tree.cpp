@@ -9,6 +9,7 @@
 #include <utility>
 #include <variant>
 
+#include "agent/wire.h"
 #include "ctl/agent_info.h"
 #include "ctl/config_check.h"
 #include "ctl/control_client.h"
@@ -163,14 +164,23 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
     switchover->add_option("GROUP", group_name, "the group to move")->required();
     CLI::Option* to_option =
         switchover->add_option("--to", to_node, "the node to move it to (default: the best other node)");
+    // The same flag as standby / maintenance --ttl: whole seconds, at least 1.
+    std::uint32_t ttl_s = 0;
+    CLI::Option* ttl_option =
+        switchover
+            ->add_option("--ttl", ttl_s,
+                         "keep the group there for SECONDS (1..2592000), then normal placement "
+                         "applies again (default: a one-off move)")
+            ->type_name("SECONDS")
+            ->check(CLI::Range(std::uint32_t{1}, agent::wire::max_ttl_s));
 
     std::string node_name;
     CLI::App* standby = leaf(app, "standby", "make a node run no groups (they move away)");
     standby->add_option("NODE", node_name, "the node")->required();
-    int ttl_s = 0;
     CLI::Option* standby_ttl =
         standby->add_option("--ttl", ttl_s, "seconds after which the node is online again by itself")
-            ->check(CLI::Range(1, 2592000));
+            ->type_name("SECONDS")
+            ->check(CLI::Range(std::uint32_t{1}, agent::wire::max_ttl_s));
     CLI::App* online = leaf(app, "online", "make a node eligible for groups again");
     online->add_option("NODE", node_name, "the node")->required();
 
@@ -183,7 +193,8 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
         maintenance->add_option("--group", maintenance_group, "only this group (default: the whole cluster)");
     CLI::Option* maintenance_ttl =
         maintenance->add_option("--ttl", ttl_s, "seconds after which maintenance ends by itself (with on)")
-            ->check(CLI::Range(1, 2592000));
+            ->type_name("SECONDS")
+            ->check(CLI::Range(std::uint32_t{1}, agent::wire::max_ttl_s));
 
     std::string cleanup_group;
     std::string cleanup_node;
@@ -235,6 +246,7 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
         Json request = make_request("switchover");
         request["group"] = group_name;
         if (to_option->count() > 0) request["to"] = to_node;
+        if (ttl_option->count() > 0) request["ttl_s"] = ttl_s;
         return ask_daemon(globals, request, render_message, out, err);
     }
     if (standby->parsed() || online->parsed()) {

@@ -103,6 +103,11 @@ void read_groups(DataReader& r, const Json& data, ClusterStatus& status) {
         if (g.contains("maintenance_ttl_s") && g["maintenance_ttl_s"].is_number_integer()) {
             group.maintenance_ttl_s = g["maintenance_ttl_s"].get<std::int64_t>();
         }
+        if (const Json* pin = r.nullable_object(g, "pin", path)) {
+            const std::string pin_path = DataReader::child(path, "pin");
+            group.pin = PinStatus{r.string(*pin, "node", pin_path),
+                                  r.unsigned_integer(*pin, "ttl_remaining_s", pin_path)};
+        }
         if (const Json* resources = r.array(g, "resources", path)) {
             for (std::size_t k = 0; k < resources->size() && !r.failed(); ++k) {
                 const Json& res = (*resources)[k];
@@ -182,6 +187,16 @@ std::string nodes_table(const ClusterStatus& status) {
     return table.render();
 }
 
+namespace {
+std::string primary_cell(const GroupStatus& group) {
+    std::string cell = or_dash(group.primary);
+    if (!group.pin) return cell;
+    const std::string left = std::to_string(group.pin->ttl_remaining_s) + " s";
+    if (group.primary == group.pin->node) return cell + " (pinned " + left + ")";
+    return cell + " (pinned to " + terminal_safe(group.pin->node) + ", " + left + ")";
+}
+}  // namespace
+
 std::string groups_table(const ClusterStatus& status) {
     TextTable table({"GROUP", "STATE", "PRIMARY", "TERM", "RESOURCES"});
     for (const GroupStatus& group : status.groups) {
@@ -189,7 +204,7 @@ std::string groups_table(const ClusterStatus& status) {
                                                      : group.state == "blocked" ? "blocked"
                                                                                 : "maintenance");
         if (group.maintenance_ttl_s) state += " (" + std::to_string(*group.maintenance_ttl_s) + " s left)";
-        table.add_row({terminal_safe(group.name), state, or_dash(group.primary),
+        table.add_row({terminal_safe(group.name), state, primary_cell(group),
                        std::to_string(group.term), resources_cell(group)});
     }
     return table.render();

@@ -33,10 +33,17 @@ struct ResourceStatus {
     std::uint64_t fail_count = 0;
 };
 
+// A switchover --ttl in force.
+struct PinStatus {
+    std::string node;
+    std::uint64_t ttl_remaining_s = 0;
+};
+
 struct GroupStatus {
     std::string name;
     std::string state;
     std::optional<std::string> primary;
+    std::optional<PinStatus> pin;
     std::uint64_t term = 0;
     std::optional<std::int64_t> maintenance_ttl_s;
     std::vector<ResourceStatus> resources;
@@ -78,7 +85,8 @@ struct ClusterStatus {
 [[nodiscard]] std::string status_header(const ClusterStatus& status);
 // NODE STATE LINKS
 [[nodiscard]] std::string nodes_table(const ClusterStatus& status);
-// GROUP STATE PRIMARY TERM RESOURCES
+// GROUP STATE PRIMARY TERM RESOURCES; a pinned group's PRIMARY adds
+// "(pinned 297 s)", or "(pinned to n2, 297 s)" while it runs elsewhere.
 [[nodiscard]] std::string groups_table(const ClusterStatus& status);
 // `last failover: web n2 → n1 in 712 ms at 2026-11-22T18:40:00.123Z` or `last failover: none`
 [[nodiscard]] std::string last_failover_line(const ClusterStatus& status);

@@ -428,7 +428,8 @@ void read_group(Reader& r, const json& v, const std::string& path, DaemonConfig&
     std::vector<ResourceConfig>& resources = config.resources.emplace_back();
     if (!r.object(
             v, path,
-            {"failback", "name", "nodes", "resources", "start_timeout_ms", "stop_timeout_ms"})) {
+            {"after", "away_from", "failback", "failback_delay_ms", "name", "nodes", "resources",
+             "start_timeout_ms", "stop_timeout_ms", "with"})) {
         return;
     }
     const auto duration = [&r](const json& x, const std::string& p) { return r.duration(x, p); };
@@ -438,6 +439,11 @@ void read_group(Reader& r, const json& v, const std::string& path, DaemonConfig&
                [&r](const json& x, const std::string& p) { return r.strings(x, p); });
     r.optional(v, path, "failback", group.failback,
                [&r](const json& x, const std::string& p) { return read_failback(r, x, p); });
+    r.optional(v, path, "failback_delay_ms", group.failback_delay, duration);
+    const auto strings = [&r](const json& x, const std::string& p) { return r.strings(x, p); };
+    r.optional(v, path, "with", group.with, strings);
+    r.optional(v, path, "away_from", group.away_from, strings);
+    r.optional(v, path, "after", group.after, strings);
     r.optional(v, path, "start_timeout_ms", group.start_timeout, duration);
     r.optional(v, path, "stop_timeout_ms", group.stop_timeout, duration);
     if (const json* list = Reader::find(v, "resources")) {

@@ -453,6 +453,18 @@ nlohmann::json DaemonShell::events(std::size_t limit) const {
     return {{"events", list}};
 }
 
+namespace {
+// A switchover --ttl in force: where, and whole seconds left (rounded up, so a
+// pin never shows 0 while it still holds).
+nlohmann::json pin_of(const agent::GroupView& g, agent::Instant t,
+                      const agent::ClusterConfig& c) {
+    if (g.pinned_to == agent::no_node || !g.pinned_until || *g.pinned_until <= t) return nullptr;
+    const std::int64_t ms = agent::to_ms(*g.pinned_until - t);
+    return {{"node", c.nodes[g.pinned_to].name},
+            {"ttl_remaining_s", static_cast<std::uint64_t>((ms + 999) / 1000)}};
+}
+}  // namespace
+
 nlohmann::json DaemonShell::status() const {
     const agent::View v = agent_->view();
     const agent::ClusterConfig& c = config_.cluster;
@@ -545,6 +557,7 @@ nlohmann::json DaemonShell::status() const {
                           {"maintenance", g.maintenance},
                           {"maintenance_ttl_s", ends ? nlohmann::json(ttl_seconds(left)) : nlohmann::json(nullptr)},
                           {"blocked", g.blocked},
+                          {"pin", pin_of(g, t, c)},
                           {"resources", resources}});
     }
     return {{"cluster", c.cluster},
@@ -640,8 +653,9 @@ void DaemonShell::handle_request(const nlohmann::json& request, ControlServer::R
             respond({{"ok", false}, {"error", command + ": \"ttl_s\" must be an integer of seconds, at least 1"}});
             return;
         }
-        if (cmd.kind != agent::CommandKind::standby && cmd.kind != agent::CommandKind::maintenance) {
-            respond({{"ok", false}, {"error", command + ": \"ttl_s\" applies to standby and maintenance only"}});
+        if (cmd.kind != agent::CommandKind::standby && cmd.kind != agent::CommandKind::maintenance &&
+            cmd.kind != agent::CommandKind::switchover) {
+            respond({{"ok", false}, {"error", command + ": \"ttl_s\" applies to switchover, standby and maintenance only"}});
             return;
         }
         if (cmd.kind == agent::CommandKind::maintenance && cmd.state == agent::Switch::off) {

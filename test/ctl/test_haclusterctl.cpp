@@ -109,6 +109,25 @@ TEST_CASE("haclusterctl switchover, standby, online send their fields and print 
     }
 }
 
+TEST_CASE("haclusterctl switchover --ttl sends whole seconds, 1 to 30 days") {
+    const std::string message =
+        accepted_line(R"({"message": "switchover of web to n2 started, pinned there for 600 s"})");
+    {
+        FakeDaemon daemon(message, ServerBehaviour::answer);
+        const Run r = run({"switchover", "web", "--to", "n2", "--ttl", "600", "--socket",
+                           daemon.socket_path()});
+        CHECK(r.code == ExitCode::ok);
+        CHECK(daemon.request() ==
+              R"({"version":1,"command":"switchover","group":"web","to":"n2","ttl_s":600})");
+    }
+    for (const char* bad : {"0", "-5", "2592001", "1.5", "ten"}) {
+        INFO("--ttl " << bad);
+        const Run r = run({"switchover", "web", "--ttl", bad, "--socket", "/nonexistent"});
+        CHECK(r.code == ExitCode::usage);
+        CHECK(r.err.find("--ttl") != std::string::npos);
+    }
+}
+
 TEST_CASE("haclusterctl events sends the limit and prints one line per event") {
     FakeDaemon daemon(accepted_line(R"({"events": [{"at": "2026-11-22T18:40:00.123Z", "kind": "started",
         "node": "n1", "group": "web", "term": 4, "reason": "start_ok"}]})"),

@@ -91,6 +91,29 @@ TEST_CASE("nodes and groups print only their table") {
           "web    running  n1       4     web-ip running\n");
 }
 
+TEST_CASE("a pinned group shows the pin and its remaining seconds in PRIMARY") {
+    Json data = Json::parse(protocol_status_example());
+    SECTION("running where pinned") {
+        data["groups"][0]["pin"] = {{"node", "n1"}, {"ttl_remaining_s", 297u}};
+        const auto decoded = decode_status(data);
+        REQUIRE(std::holds_alternative<ClusterStatus>(decoded));
+        CHECK(hacluster::ctl::groups_table(std::get<ClusterStatus>(decoded)) ==
+              "GROUP  STATE    PRIMARY            TERM  RESOURCES\n"
+              "web    running  n1 (pinned 297 s)  4     web-ip running\n");
+    }
+    SECTION("pinned elsewhere") {
+        data["groups"][0]["pin"] = {{"node", "n2"}, {"ttl_remaining_s", 5u}};
+        const auto decoded = decode_status(data);
+        REQUIRE(std::holds_alternative<ClusterStatus>(decoded));
+        CHECK(hacluster::ctl::groups_table(std::get<ClusterStatus>(decoded)).find(
+                  "n1 (pinned to n2, 5 s)") != std::string::npos);
+    }
+    SECTION("a pin without its node is named by its path") {
+        data["groups"][0]["pin"] = {{"ttl_remaining_s", 5u}};
+        CHECK(decode_error(data).find("groups[0].pin.node") != std::string::npos);
+    }
+}
+
 TEST_CASE("trouble stands out: lost quorum, offline node, failed group and resource") {
     const ClusterStatus status = require_status(trouble_example);
     CHECK(hacluster::ctl::status_report(status) ==

@@ -12,6 +12,8 @@ const char* to_string(ViolationKind kind) {
         case ViolationKind::promotion_without_quorum: return "promotion_without_quorum";
         case ViolationKind::term_not_increasing: return "term_not_increasing";
         case ViolationKind::liveness: return "liveness";
+        case ViolationKind::colocation: return "colocation";
+        case ViolationKind::ordering: return "ordering";
     }
     return "unknown";
 }

@@ -20,6 +20,8 @@ enum class ViolationKind : std::uint8_t {
     promotion_without_quorum,  // a start began without a majority granting that node and term
     term_not_increasing,       // a new node started a group under a term not above the last
     liveness,                  // no single primary per group within the bound after healing
+    colocation,                // a start on a node that runs a group it must stay away from
+    ordering,                  // a start (with and after a group) on a node where that one does not run
 };
 const char* to_string(ViolationKind kind);
 

@@ -86,6 +86,7 @@ SimCluster::SimCluster(SimOptions options)
       node_prng_(sub_seed(options_.seed, 4)),
       nodes_(config_.nodes.size()),
       truth_(config_.nodes.size(), config_.groups.size()),
+      relations_(agent::relate_groups(config_)),
       failover_(config_.groups.size()),
       overlap_open_(config_.groups.size(), false),
       last_start_(config_.groups.size()) {
@@ -434,6 +435,7 @@ void SimCluster::run_script(NodeId n, const agent::out::RunScript& run) {
     }
     if (start) {
         check_start(n, run);
+        check_relations(n, run.group);
         truth_.start_begun(n, run.group);
         check_split_brain(run.group);
     }
@@ -1010,6 +1012,26 @@ bool SimCluster::unmanaged(GroupId g) const {
         if (v.maintenance || v.probing || v.found) return true;
     }
     return false;
+}
+
+// design §3.4, judged on what really runs: a start never joins an away_from
+// partner on its node, and a group that is with and after another starts only
+// where that one runs. (after alone is not judged: a start may race with the
+// crash of the other group's node, which nobody can know yet.)
+void SimCluster::check_relations(NodeId n, GroupId g) {
+    for (GroupId a : relations_.away[g]) {
+        if (truth_.running(n, a)) {
+            add_violation(Violation{now_, ViolationKind::colocation, g, {n},
+                                    "starts where " + group_name(a) + " runs (away_from)"});
+        }
+    }
+    for (GroupId d : relations_.after[g]) {
+        const auto& with = relations_.with[g];
+        if (std::find(with.begin(), with.end(), d) != with.end() && !truth_.running(n, d)) {
+            add_violation(Violation{now_, ViolationKind::ordering, g, {n},
+                                    "starts where " + group_name(d) + " does not run (with, after)"});
+        }
+    }
 }
 
 void SimCluster::check_split_brain(GroupId g) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "agent/group_relations.h"
 #include "agent/prng.h"
 #include "daemon/hmac_sha256.h"
 #include "test/sim/sim_checker.h"
@@ -328,6 +329,7 @@ private:
     void check_start(NodeId n, const agent::out::RunScript& run);
     void check_split_brain(GroupId g);
     bool unmanaged(GroupId g) const;  // in maintenance or being re-learned somewhere
+    void check_relations(NodeId n, GroupId g);
     void add_violation(Violation violation);
     // Failover bookkeeping around faults that may take a primary away.
     std::vector<GroupId> primary_groups(NodeId n) const;
@@ -360,6 +362,7 @@ private:
     std::uint64_t next_script_id_ = 1;
 
     GroundTruth truth_;
+    agent::GroupRelations relations_;
     FailoverTracker failover_;
     std::vector<bool> overlap_open_;  // per group: a split brain already reported
     struct LastStart {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/group_relations.h"
 #include "agent/timing.h"
 #include "test/sim/sim_config.h"
 
@@ -18,8 +19,13 @@ constexpr Duration stable_sample = 50ms;
 
 Duration liveness_bound(const agent::ClusterConfig& config, const ScriptKnobs& scripts) {
     const agent::TimingConfig& t = config.timing;
+    // A group with or after others converges only once they did: its bound adds
+    // to theirs (placement order, design §3.4).
+    const agent::GroupRelations relations = agent::relate_groups(config);
+    std::vector<Duration> until(config.groups.size());
     Duration bound{};
-    for (const agent::GroupConfig& group : config.groups) {
+    for (const agent::GroupId id : relations.order) {
+        const agent::GroupConfig& group = config.groups[id];
         const agent::GroupTiming g = agent::group_timing(config, group);
         // From the heal point (or, later, the end of the last script that was given
         // an injected fault) every group must run on exactly one node whose agent
@@ -33,9 +39,16 @@ Duration liveness_bound(const agent::ClusterConfig& config, const ScriptKnobs& s
         //                         coordinator, send its assignment and claim
         // + stop_timeout          the group may first have to stop where it runs
         // + start_max             the start script must end before the role is primary
-        const Duration b = g.failover_bound + g.grant_hold + t.timeout + 3 * t.interval +
-                           group.stop_timeout + scripts.start_max;
-        bound = std::max(bound, b);
+        Duration before{};
+        for (const auto* list : {&relations.with[id], &relations.after[id]}) {
+            for (const agent::GroupId d : *list) before = std::max(before, until[d]);
+        }
+        // A group with another can run only on that one's node: after a start that
+        // failed there (an injected fault) it waits out the backoff instead of moving.
+        const Duration backoff = relations.with[id].empty() ? Duration{} : g.start_failure_backoff;
+        until[id] = before + g.failover_bound + g.grant_hold + t.timeout + 3 * t.interval +
+                    group.stop_timeout + scripts.start_max + backoff;
+        bound = std::max(bound, until[id]);
     }
     return bound;
 }
@@ -49,7 +62,13 @@ Duration settle_time(const agent::ClusterConfig& config, const ScriptKnobs& scri
 }
 
 agent::ClusterConfig sweep_config(const SweepOptions& options) {
-    agent::ClusterConfig config = make_sim_config(options.nodes, numbered_groups(options.groups), options.links);
+    agent::ClusterConfig config =
+        make_sim_config(options.nodes, numbered_groups(options.groups), options.links);
+    if (options.relations == Relations::linked && config.groups.size() >= 2) {
+        config.groups[1].with = {config.groups[0].name};
+        config.groups[1].after = {config.groups[0].name};
+        if (config.groups.size() >= 3) config.groups[2].away_from = {config.groups[0].name};
+    }
     if (options.fencing) with_fencing(config);
     return config;
 }

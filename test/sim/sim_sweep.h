@@ -10,6 +10,14 @@
 
 namespace hacluster::sim {
 
+// Relations between the groups (design §3.4) in the generated config.
+enum class Relations : std::uint8_t {
+    none,
+    // g2 with and after g1, g3 (if any) away_from g1: colocation, ordering and
+    // anti-colocation under the same faults.
+    linked,
+};
+
 struct SweepOptions {
     std::size_t nodes = 3;
     std::size_t groups = 2;
@@ -20,6 +28,7 @@ struct SweepOptions {
     // A fence device on every node (docs/design.md §4.7), behaving per the fence
     // knobs of `faults`; a fenced node reboots 0.3-5 s later.
     bool fencing = false;
+    Relations relations = Relations::none;
     Recording recording = Recording::off;  // transcript: keep the log of failing runs
 };
 

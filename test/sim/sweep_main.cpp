@@ -139,6 +139,7 @@ void print_help() {
         "  --nodes=N            nodes n1..nN, 1-64 (default 3)\n"
         "  --groups=G           groups g1..gG, 1-64, priorities rotated (default 2)\n"
         "  --links=L            links (addresses per node), 1-4 (default 2)\n"
+        "  --relations          g2 with and after g1, g3 away_from g1 (design 3.4)\n"
         "  --duration=S         simulated seconds per run (default 30)\n"
         "  --jobs=J             worker threads (default: one per core)\n"
         "  --no-faults          set every rate and ppm below to 0\n"
@@ -193,6 +194,11 @@ Args parse(int argc, char** argv) {
         }
         if (arg == "--fencing") {
             args.sweep.fencing = true;
+            args.knobs_given.emplace_back(arg);
+            continue;
+        }
+        if (arg == "--relations") {
+            args.sweep.relations = Relations::linked;
             args.knobs_given.emplace_back(arg);
             continue;
         }

@@ -353,6 +353,83 @@ TEST_CASE("group rules", "[config]") {
     }
 }
 
+TEST_CASE("failback_delay rules", "[config]") {
+    auto c = valid_config();
+    c.groups[1].failback_delay = 30s;  // db fails back automatically
+    require_valid(c);
+    SECTION("only with failback auto") {
+        c.groups[0].failback_delay = 30s;
+        require_single_error(c, "groups[0].failback_delay_ms", {"\"auto\"", "never"});
+    }
+    SECTION("at most a day") {
+        c.groups[1].failback_delay = 25h;
+        require_single_error(c, "groups[1].failback_delay_ms", {"86400000", "90000000"});
+    }
+}
+
+namespace {
+// Three groups web, db, batch on n1..n3 for the relation rules.
+ClusterConfig related_config() {
+    auto c = valid_config();
+    c.groups[0].nodes = {"n1", "n2", "n3"};
+    GroupConfig batch;
+    batch.name = "batch";
+    batch.nodes = {"n3", "n2"};
+    c.groups.push_back(batch);
+    c.groups[0].with = {"db"};
+    c.groups[0].after = {"db"};
+    c.groups[2].away_from = {"db"};
+    return c;
+}
+}  // namespace
+
+TEST_CASE("with, away_from and after rules", "[config]") {
+    auto c = related_config();
+    require_valid(c);
+    SECTION("an unknown group") {
+        c.groups[0].after = {"db", "cache"};
+        require_single_error(c, "groups[0].after[1]", {"\"cache\"", "not the name of any group"});
+    }
+    SECTION("itself") {
+        c.groups[2].away_from = {"batch"};
+        require_single_error(c, "groups[2].away_from[0]", {"itself"});
+    }
+    SECTION("listed twice") {
+        c.groups[0].with = {"db", "db"};
+        require_single_error(c, "groups[0].with[1]", {"twice", "groups[0].with[0]"});
+    }
+    SECTION("a cycle names the edge that closes it") {
+        c.groups[1].after = {"web"};
+        require_single_error(c, "groups[1].after[0]", {"cycle", "web -> db -> web"});
+    }
+    SECTION("a cycle through with and after over three groups") {
+        c.groups[1].with = {"batch"};
+        c.groups[2].away_from.clear();
+        c.groups[2].after = {"web"};
+        require_single_error(c, "groups[2].after[0]", {"web -> db -> batch -> web"});
+    }
+    SECTION("with and away_from the same group") {
+        c.groups[0].away_from = {"db"};
+        require_single_error(c, "groups[0].away_from[0]", {"same node", "\"db\""});
+    }
+    SECTION("away_from a group joined through a chain of with") {
+        c.groups[2].away_from = {"web"};
+        c.groups[2].with = {"db"};
+        c.groups[2].nodes = {"n3", "n2", "n1"};
+        const auto errors = validate(c);
+        INFO(describe(errors));
+        CHECK(paths_of(errors) == std::vector<std::string>{"groups[2].away_from[0]"});
+    }
+    SECTION("with a group sharing no node") {
+        c.groups[2].away_from.clear();
+        c.groups[2].with = {"web"};
+        c.groups[0].nodes = {"n1"};
+        c.groups[1].nodes = {"n1"};
+        c.groups[2].nodes = {"n3", "n2"};
+        require_single_error(c, "groups[2].with[0]", {"shares no node"});
+    }
+}
+
 TEST_CASE("every problem is reported, in file order", "[config]") {
     auto c = valid_config();
     c.cluster = "";
@@ -458,6 +535,10 @@ TEST_CASE("config_hash", "[config]") {
             {"failback", [](ClusterConfig& c) { c.groups[0].failback = Failback::automatic; }},
             {"start timeout", [](ClusterConfig& c) { c.groups[1].start_timeout += 1ms; }},
             {"stop timeout", [](ClusterConfig& c) { c.groups[1].stop_timeout += 1ms; }},
+            {"failback delay", [](ClusterConfig& c) { c.groups[1].failback_delay = 1ms; }},
+            {"with", [](ClusterConfig& c) { c.groups[0].with = {"db"}; }},
+            {"away_from", [](ClusterConfig& c) { c.groups[0].away_from = {"db"}; }},
+            {"after", [](ClusterConfig& c) { c.groups[0].after = {"db"}; }},
             {"group order", [](ClusterConfig& c) { std::swap(c.groups[0], c.groups[1]); }},
             {"group removed", [](ClusterConfig& c) { c.groups.pop_back(); }},
             // Length prefixes keep different splits of the same characters apart.

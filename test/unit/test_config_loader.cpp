@@ -221,6 +221,30 @@ TEST_CASE("every optional key is read", "[config_loader]") {
     CHECK(config.resources[0][1].params.empty());
 }
 
+TEST_CASE("failback_delay_ms and the relations between groups are read", "[config_loader]") {
+    json j = example();
+    j["groups"][0]["failback"] = "auto";
+    j["groups"][0]["failback_delay_ms"] = 30000;
+    j["groups"].push_back({{"name", "app"}, {"nodes", {"n1", "n2"}}, {"with", {"web"}},
+                           {"after", {"web"}}});
+    j["groups"].push_back({{"name", "batch"}, {"nodes", {"n3"}}, {"away_from", {"web", "app"}}});
+    const DaemonConfig config = require_loads(j.dump());
+    const auto& groups = config.cluster.groups;
+    CHECK(groups[0].failback_delay == 30s);
+    CHECK(groups[1].with == std::vector<std::string>{"web"});
+    CHECK(groups[1].after == std::vector<std::string>{"web"});
+    CHECK(groups[2].away_from == std::vector<std::string>{"web", "app"});
+    CHECK(groups[1].failback_delay == GroupConfig{}.failback_delay);
+    SECTION("a name that is not a string") {
+        j["groups"][2]["away_from"][1] = 7;
+        require_single_error(j, "groups[2].away_from[1]", {"expected a string, got a number"});
+    }
+    SECTION("a cycle, reported by agent::validate with its path") {
+        j["groups"][0]["after"] = {"app"};
+        require_single_error(j, "groups[1].with[0]", {"cycle through with/after: web -> app -> web"});
+    }
+}
+
 TEST_CASE("resources may be empty or absent", "[config_loader]") {
     json j = example();
     j["groups"].push_back({{"name", "db"}, {"nodes", {"n2"}}});
@@ -463,8 +487,8 @@ TEST_CASE("unknown keys are errors at every level", "[config_loader]") {
     SECTION("in a group") {
         j["groups"][0]["stop_timeout"] = 100;
         require_single_error(j, "groups[0].stop_timeout",
-                             {"unknown key (known: failback, name, nodes, resources, "
-                              "start_timeout_ms, stop_timeout_ms)"});
+                             {"unknown key (known: after, away_from, failback, failback_delay_ms, "
+                              "name, nodes, resources, start_timeout_ms, stop_timeout_ms, with)"});
     }
     SECTION("in a resource") {
         j["groups"][0]["resources"][0]["param"] = json::object();

@@ -65,7 +65,7 @@ constexpr std::size_t off_sender = 15;
 constexpr std::size_t off_coordinator = 49;
 constexpr std::size_t header_size = 59;
 constexpr std::size_t policy_size = 51;
-constexpr std::size_t min_size = header_size + 7 * 2 + policy_size + 2 * 2 + mac_size;
+constexpr std::size_t min_size = header_size + 7 * 2 + policy_size + 3 * 2 + mac_size;
 
 struct Section {
     std::size_t count_offset;
@@ -78,7 +78,7 @@ struct Section {
 struct Layout {
     Section view, claims, grants, assignments, failed_groups, requests, acks;
     std::size_t policy;  // version u64, by u16, cluster_maintenance u8, ...
-    Section ttls, cleanups;
+    Section ttls, cleanups, pins;
     std::size_t mac;
 };
 
@@ -101,6 +101,7 @@ Layout layout_of(const Heartbeat& m) {
     at += policy_size;
     l.ttls = next(m.policy.ttls.size(), 6);
     l.cleanups = next(m.policy.cleanups.size(), 12);
+    l.pins = next(m.pins.size(), 8);
     l.mac = at;
     return l;
 }
@@ -177,6 +178,7 @@ Heartbeat populated() {
     m.probing = 2;
     m.found = 4;
     m.standby_ttl_ms = 1234;
+    m.pins = {{0, 2, 1000}, {5, 0, 0}};
     return m;
 }
 
@@ -206,7 +208,7 @@ Heartbeat maximal() {
     for (std::size_t i = 0; i < max_pending_requests; ++i) {
         m.requests.push_back({static_cast<std::uint32_t>(0xFFFFFF00 + i),
                               static_cast<RequestKind>(1 + i % 3), static_cast<GroupId>(i),
-                              i % 2 ? no_node : static_cast<NodeId>(i), ~std::uint32_t{0}});
+                              i % 2 ? no_node : static_cast<NodeId>(i), max_ttl_s});
     }
     m.policy.version = ~std::uint64_t{0};
     m.policy.by = no_node;
@@ -223,6 +225,10 @@ Heartbeat maximal() {
     for (std::size_t i = 0; i < max_cleanups; ++i) {
         m.policy.cleanups.push_back({~std::uint64_t{0} - i, static_cast<GroupId>(max_groups - 1),
                                      i % 2 ? no_node : static_cast<NodeId>(max_nodes - 1)});
+    }
+    for (std::size_t g = 0; g < max_pins; ++g) {
+        m.pins.push_back({static_cast<GroupId>(g), static_cast<NodeId>(max_nodes - 1),
+                          max_ttl_s * 1000});
     }
     for (std::size_t i = 0; i < max_nodes * max_pending_requests; ++i) {
         m.acks.push_back({static_cast<NodeId>(i % max_nodes), static_cast<std::uint32_t>(i),
@@ -251,8 +257,8 @@ TEST_CASE("wire: golden bytes of a small heartbeat", "[wire]") {
         "0200030000000000000028000000000000000100000002000100010001000403"
         "02010200000100580200000100010009000000010500000000000000010001e8"
         "0300000200000000000000040000000000000001000000000000000200000000"
-        "000000b80b000001000100d0070000010005000000000000000100ffff3cd2ee"
-        "f0a506a38c010927a22e60e21bd764e401c5b5cff398e6977fd25a7e2f";
+        "000000b80b000001000100d0070000010005000000000000000100ffff00005e"
+        "8345a0e2464432caf723e28afaf9529ff35efb756f33213ecddc7309fbfda0";
     Heartbeat m = header_only();
     m.view = {{1, 5, 41}};
     m.claims = {{0, ClaimState::primary, 3}};
@@ -280,7 +286,7 @@ TEST_CASE("wire: round trip", "[wire]") {
     SECTION("every count at its limit, extreme values") {
         const Heartbeat m = maximal();
         const Bytes bytes = encode(m, test_auth());
-        CHECK(bytes.size() == 7560);
+        CHECK(bytes.size() == 7560 + 2 + max_pins * 8);
         CHECK(bytes.size() <= max_datagram);
         CHECK(decode_ok(bytes) == m);
     }
@@ -326,7 +332,7 @@ TEST_CASE("wire: size limits", "[wire]") {
     CHECK(decode_error(Bytes(min_size - 1)).code == DecodeErrc::too_short);
     CHECK(decode_error(Bytes{}).code == DecodeErrc::too_short);
     CHECK(decode_error(std::span<const std::uint8_t>{}).message() ==
-          "message too short message.size: 0 bytes, minimum 160");
+          "message too short message.size: 0 bytes, minimum 162");
 }
 
 TEST_CASE("wire: a single flipped bit anywhere fails the MAC", "[wire]") {
@@ -454,6 +460,14 @@ TEST_CASE("wire: entry fields are validated", "[wire]") {
         require_error(corrupt(m, l.cleanups.entry(1, 10), max_nodes, 2), DecodeErrc::bad_field,
                       "cleanups[1].node");
     }
+    SECTION("pin group, node and remaining time") {
+        require_error(corrupt(m, l.pins.entry(0, 0), max_groups, 2), DecodeErrc::bad_field,
+                      "pins[0].group");
+        require_error(corrupt(m, l.pins.entry(1, 2), no_node, 2), DecodeErrc::bad_field,
+                      "pins[1].node");
+        require_error(corrupt(m, l.pins.entry(1, 4), std::uint64_t{max_ttl_s} * 1000 + 1, 4),
+                      DecodeErrc::bad_field, "pins[1].remaining_ms");
+    }
     SECTION("ack requester and ok") {
         const Bytes bytes = corrupt(m, l.acks.entry(0, 6), 2, 1);
         require_error(bytes, DecodeErrc::bad_field, "acks[0].ok");
@@ -486,23 +500,27 @@ TEST_CASE("wire: counts are bounded", "[wire]") {
                       "ttls.count");
         require_error(corrupt(m, l.cleanups.count_offset, max_cleanups + 1, 2),
                       DecodeErrc::bad_field, "cleanups.count");
+        require_error(corrupt(m, l.pins.count_offset, max_pins + 1, 2), DecodeErrc::bad_field,
+                      "pins.count");
     }
     SECTION("within the limit but running past the end") {
-        // One cleanup more than the message holds: the first field of the
-        // missing entry runs into the MAC.
-        const Bytes bytes = corrupt(m, l.cleanups.count_offset, m.policy.cleanups.size() + 1, 2);
-        require_error(bytes, DecodeErrc::truncated, "cleanups[2].version");
+        // One pin more than the message holds: the first field of the missing
+        // entry runs into the MAC.
+        const Bytes bytes = corrupt(m, l.pins.count_offset, m.pins.size() + 1, 2);
+        require_error(bytes, DecodeErrc::truncated, "pins[2].group");
         CHECK(decode_error(bytes).message() ==
-              "truncated field cleanups[2].version: needs 8 bytes, 0 left before the MAC");
+              "truncated field pins[2].group: needs 2 bytes, 0 left before the MAC");
 
         // In an empty message, a TTL entry's group swallows the cleanups count
-        // and its ttl_ms is what runs past the end.
+        // and its ttl_ms is what runs past the end (only the pins count is left).
         const Heartbeat empty = header_only();
         const Layout e = layout_of(empty);
         require_error(corrupt(empty, e.ttls.count_offset, 1, 2), DecodeErrc::truncated,
                       "ttls[0].ttl_ms");
         require_error(corrupt(empty, e.cleanups.count_offset, 1, 2), DecodeErrc::truncated,
                       "cleanups[0].version");
+        require_error(corrupt(empty, e.pins.count_offset, 1, 2), DecodeErrc::truncated,
+                      "pins[0].group");
     }
     SECTION("bytes after the last section") {
         // The optional fenced section is the last one when present.
