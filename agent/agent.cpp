@@ -45,6 +45,8 @@ const char* to_string(out::TransitionKind kind) {
         case K::released: return "released";
         case K::standby: return "standby";
         case K::online: return "online";
+        case K::unhealthy: return "unhealthy";
+        case K::healthy: return "healthy";
         case K::left: return "left";
         case K::fencing: return "fencing";
         case K::fenced: return "fenced";
@@ -157,6 +159,7 @@ void Agent::State::step(const Input& input) {
                    [this](const in::GroupFailed& f) { on_group_failed(f); },
                    [this](const in::FenceDone& f) { on_fence_done(f); },
                    [this](const in::Probed& p) { on_probed(p); },
+                   [this](const in::Health& h) { on_health(h); },
                },
                input);
     evaluate();
@@ -286,7 +289,7 @@ void Agent::State::update_roles() {
                     urgent = true;
                     break;
                 }
-                if (assigned_here && !standby && !leaving &&
+                if (assigned_here && !standby && !unhealthy && !leaving &&
                     quorum == wire::QuorumState::won &&
                     !(gs.failed_until && now < *gs.failed_until) && !policy.blocked(g) &&
                     gs.relearn != Relearn::probing && !found_elsewhere(g) && may_claim_here(g)) {
@@ -294,8 +297,11 @@ void Agent::State::update_roles() {
                 }
                 break;
             case Role::claiming:
-                if (moved_away || leaving || standby || !assigned) {
-                    abandon_claim(g, leaving ? "leaving" : standby ? "standby" : "not_assigned");
+                if (moved_away || leaving || standby || unhealthy || !assigned) {
+                    abandon_claim(g, leaving     ? "leaving"
+                                     : standby   ? "standby"
+                                     : unhealthy ? "unhealthy"
+                                                 : "not_assigned");
                     break;
                 }
                 update_lease(g);
@@ -310,6 +316,8 @@ void Agent::State::update_roles() {
                     begin_stop(g, "leaving");
                 } else if (standby) {
                     begin_stop(g, "standby");
+                } else if (unhealthy) {
+                    begin_stop(g, "unhealthy");
                 } else if (moved_away) {
                     begin_stop(g, *assigned == no_node
                                       ? std::string("no_eligible_node")
@@ -478,6 +486,16 @@ void Agent::State::on_group_failed(const in::GroupFailed& failure) {
     begin_stop(g, "failed");
 }
 
+// Like standby (design §3.3): the node's groups stop here and move through the
+// normal release and claim path; it keeps voting, so quorum does not shrink.
+void Agent::State::on_health(const in::Health& health) {
+    if (health.healthy == !unhealthy) return;
+    unhealthy = !health.healthy;
+    transition(unhealthy ? out::TransitionKind::unhealthy : out::TransitionKind::healthy,
+               std::nullopt, self, term, health.reason);
+    urgent = true;
+}
+
 void Agent::State::on_supervisor_stop(const in::SupervisorStop& report) {
     if (report.group >= groups.size()) return;
     const GroupId g = report.group;
@@ -561,7 +579,7 @@ wire::Heartbeat Agent::State::build_heartbeat() {
     hb.term = term;
     hb.config_hash = config_hash;
     hb.flags = (is_coordinator ? wire::flag_coordinator : 0) | (standby ? wire::flag_standby : 0) |
-               (leaving ? wire::flag_leaving : 0) | (in_quiet_period() ? wire::flag_quiet : 0);
+               (unhealthy ? wire::flag_unhealthy : 0) | (leaving ? wire::flag_leaving : 0) | (in_quiet_period() ? wire::flag_quiet : 0);
     hb.quorum = quorum;
     hb.coordinator = coordinator;
     hb.coordinator_term = coordinator_term;
@@ -623,6 +641,7 @@ View Agent::view() const {
     v.is_coordinator = s.is_coordinator;
     v.term = s.term;
     v.standby = s.standby;
+    v.healthy = !s.unhealthy;
     v.leaving = s.leaving;
     v.policy = s.policy;
     v.packets_rejected = s.packets_rejected;
@@ -634,6 +653,7 @@ View Agent::view() const {
             p.incarnation = s.options.incarnation;
             p.standby = s.standby;
             if (s.standby && s.standby_until) p.standby_ttl = *s.standby_until - s.now;
+            p.healthy = !s.unhealthy;
             p.leaving = s.leaving;
             p.quorum = s.quorum;
             p.links.resize(s.links, LinkView{true, s.now});
@@ -649,6 +669,7 @@ View Agent::view() const {
                 if (p.standby && hb->standby_ttl_ms != 0) {
                     p.standby_ttl = std::chrono::milliseconds(hb->standby_ttl_ms);
                 }
+                p.healthy = (hb->flags & wire::flag_unhealthy) == 0;
                 p.leaving = (hb->flags & wire::flag_leaving) != 0;
                 p.quorum = hb->quorum;
             }

@@ -75,6 +75,7 @@ struct PeerView {
     std::vector<LinkView> links;
     bool standby = false;
     std::optional<Duration> standby_ttl;  // remaining, when the standby ends by itself
+    bool healthy = true;  // its health checks pass (as last heard)
     bool leaving = false;
     wire::QuorumState quorum = wire::QuorumState::pending;
     FenceView fence;
@@ -113,6 +114,7 @@ struct View {
     bool is_coordinator = false;
     Term term = 0;
     bool standby = false;
+    bool healthy = true;  // the last in::Health said so (or none came yet)
     bool leaving = false;
     std::uint64_t packets_rejected = 0;  // undecodable, forged, replayed or foreign datagrams
     std::vector<PeerView> peers;    // indexed by NodeId, self included (alive)

@@ -172,6 +172,7 @@ struct Agent::State {
 
     bool standby = false;
     std::optional<Instant> standby_until;  // a standby with a TTL
+    bool unhealthy = false;  // in::Health; healthy until the checks say otherwise
     bool leaving = false;
     bool left = false;
     int leave_announcements = 0;
@@ -202,6 +203,7 @@ struct Agent::State {
     void on_script_done(const in::ScriptDone& done);
     void on_supervisor_stop(const in::SupervisorStop& report);
     void on_group_failed(const in::GroupFailed& failure);
+    void on_health(const in::Health& health);
     Term mint_term();
     void on_shutdown();
     void update_roles();

@@ -109,13 +109,22 @@ struct FenceDone {
     bool ok = false;
     std::string message;
 };
+// The node's own health checks changed their verdict (daemon/health_checks.h):
+// an unhealthy node runs no group and is placed none, like a node in standby,
+// but keeps voting and counts for quorum. reason says which check failed, e.g.
+// "disk-root failed: 3% free < 10%".
+struct Health {
+    bool healthy = true;
+    std::string reason;
+};
 }  // namespace in
 
 // now, given with every input, must be read after the input arrived (a packet
 // received before the clock was read): a voter's renewal time must not be earlier
 // than the moment it really received the heartbeat (design §4.2).
 using Input = std::variant<in::Tick, in::Packet, in::ScriptDone, in::Command, in::Shutdown,
-                           in::SupervisorStop, in::GroupFailed, in::FenceDone, in::Probed>;
+                           in::SupervisorStop, in::GroupFailed, in::FenceDone, in::Probed,
+                           in::Health>;
 
 namespace out {
 struct Send {
@@ -171,6 +180,8 @@ enum class TransitionKind : std::uint8_t {
     released,
     standby,
     online,
+    unhealthy,  // this node's health checks failed (in::Health)
+    healthy,    // and pass again
     left,
     fencing,       // the coordinator runs the fence devices against a silent holder
     fenced,        // a device reported it off

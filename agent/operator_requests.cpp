@@ -116,7 +116,7 @@ std::pair<bool, std::string> Agent::State::apply_switchover(GroupId g, NodeId to
         if (to == no_node) return {false, "no other eligible node for group " + group};
     } else if (!node_eligible(g, to)) {
         return {false, "node " + config.nodes[to].name + " is not eligible for group " + group +
-                           " (offline, standby, leaving, failed there or without quorum)"};
+                           " (offline, standby, unhealthy, leaving, failed there or without quorum)"};
     } else if (!related_ok(g, to, Placing::fresh)) {
         return {false, "node " + config.nodes[to].name + " is ruled out for group " + group +
                            " by its with/away_from groups (see groups[].with, away_from)"};

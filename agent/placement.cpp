@@ -96,12 +96,12 @@ void Agent::State::update_coordinator() {
 bool Agent::State::node_eligible(GroupId g, NodeId n) const {
     if (!eligible_node[g][n]) return false;
     if (n == self) {
-        return !standby && !leaving && quorum == wire::QuorumState::won &&
+        return !standby && !unhealthy && !leaving && quorum == wire::QuorumState::won &&
                !(groups[g].failed_until && now < *groups[g].failed_until);
     }
     const wire::Heartbeat* hb = last_of(n);
     if (!hb) return false;
-    if (hb->flags & (wire::flag_standby | wire::flag_leaving)) return false;
+    if (hb->flags & (wire::flag_standby | wire::flag_unhealthy | wire::flag_leaving)) return false;
     if (hb->quorum != wire::QuorumState::won || !hears(*hb, self)) return false;
     return std::find(hb->failed_groups.begin(), hb->failed_groups.end(), g) ==
            hb->failed_groups.end();
@@ -196,14 +196,14 @@ bool Agent::State::may_claim_here(GroupId g) const {
 }
 
 // A node running a group keeps it (stickiness) while it is alive, has quorum,
-// is not in standby or leaving, and its start did not fail. Unlike placing a group
+// is not in standby, unhealthy or leaving, and its start did not fail. Unlike placing a group
 // anew, this does not require it to hear the coordinator: its lease votes say it
 // is healthy, and moving it would cost an outage for nothing.
 bool Agent::State::keeps_running(GroupId g, NodeId n) const {
     if (!eligible_node[g][n]) return false;
     if (n == self) {
         return (groups[g].role == Role::starting || groups[g].role == Role::primary) &&
-               !standby && !leaving && quorum == wire::QuorumState::won;
+               !standby && !unhealthy && !leaving && quorum == wire::QuorumState::won;
     }
     const wire::Heartbeat* hb = last_of(n);
     if (!hb) return false;
@@ -211,7 +211,7 @@ bool Agent::State::keeps_running(GroupId g, NodeId n) const {
     if (!c || (c->state != wire::ClaimState::starting && c->state != wire::ClaimState::primary)) {
         return false;
     }
-    if (hb->flags & (wire::flag_standby | wire::flag_leaving)) return false;
+    if (hb->flags & (wire::flag_standby | wire::flag_unhealthy | wire::flag_leaving)) return false;
     if (hb->quorum != wire::QuorumState::won) return false;
     return std::find(hb->failed_groups.begin(), hb->failed_groups.end(), g) ==
            hb->failed_groups.end();

@@ -157,7 +157,8 @@ inline constexpr std::uint8_t flag_coordinator = 0x01;  // sender acts as coordi
 inline constexpr std::uint8_t flag_standby = 0x02;      // sender is in standby
 inline constexpr std::uint8_t flag_leaving = 0x04;      // sender is shutting down
 inline constexpr std::uint8_t flag_quiet = 0x08;        // sender restarted recently, grants nothing yet
-inline constexpr std::uint8_t flags_known = 0x0F;
+inline constexpr std::uint8_t flag_unhealthy = 0x10;    // sender's health checks fail
+inline constexpr std::uint8_t flags_known = 0x1F;
 
 struct Heartbeat {
     std::uint8_t version = protocol_version;

@@ -128,3 +128,59 @@ TEST_CASE("operations: two nodes without a third vote refuse to promote after a 
     settle(sim, "web");
     require_safe(sim);
 }
+
+TEST_CASE("operations: an unhealthy primary hands its group over; healthy again it does not take it back",
+          "[scenario]") {
+    SimCluster sim(three_nodes(25));
+    const NodeId n1 = settle(sim, "web");
+    SIM_REQUIRE(sim, sim.node_name(n1) == "n1");
+    sim.set_health(n1, false, "disk-root failed: 3% free < 10%");
+    const Duration took = time_to_new_primary(sim, "web", n1);
+    // A graceful move (stop, release, claim), not a failure timeout.
+    SIM_CHECK(sim, took < sim.config().timing.timeout);
+    SIM_CHECK_FALSE(sim, sim.view(n1)->healthy);
+    // Others see it unhealthy, it still votes: quorum is 3 of 3.
+    const NodeId n2 = sim.node_id("n2");
+    sim.run_for(200ms);
+    SIM_CHECK_FALSE(sim, sim.view(n2)->peers.at(n1).healthy);
+    SIM_CHECK(sim, sim.view(n2)->votes_present == 3);
+    const NodeId moved_to = *sim.primary_of("web");
+    sim.set_health(n1, true, "all health checks pass");
+    sim.run_for(3s);
+    SIM_CHECK(sim, sim.view(n1)->healthy);
+    SIM_CHECK(sim, sim.view(n2)->peers.at(n1).healthy);
+    // failback never (the default): the group stays where it went.
+    SIM_CHECK(sim, sim.primary_of("web") == moved_to);
+    // Unhealthy, a node is not a switchover target either.
+    sim.set_health(sim.node_id("n3"), false, "ping failed: exit 1");
+    sim.run_for(300ms);
+    // Asked on the coordinator, which answers with the reason itself.
+    NodeId coordinator = agent::no_node;
+    for (NodeId n = 0; n < sim.node_count(); ++n) {
+        if (sim.view(n)->is_coordinator) coordinator = n;
+    }
+    SIM_REQUIRE(sim, coordinator != agent::no_node);
+    const auto r = sim.command(coordinator, command(agent::CommandKind::switchover, "web", "n3"));
+    sim.run_for(500ms);
+    SIM_REQUIRE(sim, sim.reply(r).has_value());
+    SIM_CHECK_FALSE(sim, sim.reply(r)->ok);
+    SIM_CHECK_THAT(sim, sim.reply(r)->message, Catch::Contains("unhealthy"));
+    SIM_CHECK(sim, sim.primary_of("web") == moved_to);
+    require_safe(sim);
+}
+
+TEST_CASE("operations: with every node unhealthy nothing runs; one healthy node takes the group",
+          "[scenario]") {
+    SimCluster sim(three_nodes(26));
+    settle(sim, "web");
+    for (NodeId n = 0; n < sim.node_count(); ++n) sim.set_health(n, false, "all failing");
+    const bool down = sim.run_until([&] { return sim.running_nodes("web").empty(); }, 3s);
+    SIM_CHECK(sim, down);
+    sim.run_for(1s);
+    SIM_CHECK(sim, sim.running_nodes("web").empty());
+    const NodeId n3 = sim.node_id("n3");
+    sim.set_health(n3, true, "all health checks pass");
+    const bool up = sim.run_until([&] { return sim.primary_of("web") == n3; }, 5s);
+    SIM_CHECK(sim, up);
+    require_safe(sim);
+}

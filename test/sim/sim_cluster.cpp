@@ -224,6 +224,23 @@ void SimCluster::boot(NodeId n) {
     ++node.daemon_gen;
     // The shell's timer has its own phase on every node.
     start_ticks(n, Duration(node_prng_.below(static_cast<std::uint64_t>(config_.timing.tick.count()))));
+    tell_health(n);
+}
+
+void SimCluster::tell_health(NodeId n) {
+    Node& node = nodes_[n];
+    if (node.status != NodeStatus::up || !node.agent) return;
+    if (node.agent->view().healthy == !node.unhealthy) return;
+    step(n, agent::in::Health{!node.unhealthy, node.health_reason});
+}
+
+void SimCluster::set_health(NodeId n, bool healthy, const std::string& reason) {
+    Node& node = nodes_.at(n);
+    if (node.unhealthy == !healthy) return;
+    note(line_prefix(n) + " sim: " + (healthy ? "health checks pass" : "fault health checks fail"));
+    node.unhealthy = !healthy;
+    node.health_reason = reason;
+    tell_health(n);
 }
 
 void SimCluster::start_ticks(NodeId n, Duration first_after) {
@@ -782,6 +799,8 @@ void SimCluster::resume(NodeId n) {
         step(n, agent::Input{std::move(packet)});
     }
     if (node.status != NodeStatus::up || node.daemon_gen != gen) return;
+    tell_health(n);
+    if (node.status != NodeStatus::up || node.daemon_gen != gen) return;
     // The overdue timer fires at once.
     start_ticks(n, Duration::zero());
     for (GroupId g = 0; g < config_.groups.size(); ++g) {
@@ -894,6 +913,7 @@ void SimCluster::heal_all() {
         nodes_[n].next_stop.clear();
         if (nodes_[n].status == NodeStatus::paused) resume(n);
     }
+    for (NodeId n = 0; n < nodes_.size(); ++n) set_health(n, true, "all health checks pass");
     for (NodeId n = 0; n < nodes_.size(); ++n) {
         restart(n);
         if (nodes_[n].agent && nodes_[n].agent->view().leaving) nodes_[n].rejoin_after_leave = true;

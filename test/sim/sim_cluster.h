@@ -213,6 +213,10 @@ public:
     void shutdown(NodeId node);  // graceful leave: the node is gone after LeaveDone
     // The node's monitors gave up on the group (in::GroupFailed for its current term).
     void resource_failed(NodeId node, GroupId group, const std::string& reason);
+    // The node's health checks change their verdict (in::Health). Health belongs to
+    // the machine: it holds across daemon restarts (a new daemon's checks find the
+    // same trouble) and a paused daemon hears of it when it resumes.
+    void set_health(NodeId node, bool healthy, const std::string& reason);
 
     // ---- for the fault generator ----
     agent::Prng& fault_prng() { return fault_prng_; }
@@ -289,6 +293,8 @@ private:
         std::vector<DeadGrant> dead_grants;  // per group
         bool rejoin_after_leave = false;     // heal_all() caught it leaving
         bool boot_after_supervisor = false;  // a restart waits for the supervisor's stops
+        bool unhealthy = false;              // set_health()
+        std::string health_reason;
         // The node's disk: votes stored on out::PersistVote, handed to every new
         // agent on this node; survives daemon kills and machine crashes.
         std::vector<agent::PersistedVote> disk_votes;
@@ -325,6 +331,7 @@ private:
     void remember_grants(NodeId n);  // before the agent is destroyed
     void kill_agent_scripts(NodeId n, std::optional<GroupId> only);
     void record_transition(NodeId n, const agent::out::Transition& t);
+    void tell_health(NodeId n);  // when the agent's verdict differs from the machine's
 
     void check_start(NodeId n, const agent::out::RunScript& run);
     void check_split_brain(GroupId g);

@@ -11,7 +11,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-enum class FaultKind : std::uint8_t { crash, kill, pause, partition, flap, drift, delay, leave };
+enum class FaultKind : std::uint8_t { crash, kill, pause, partition, flap, drift, delay, leave, health };
 
 Duration between(agent::Prng& prng, Duration lo, Duration hi) {
     if (hi <= lo) return lo;
@@ -208,6 +208,12 @@ void fire(SimCluster& sim, FaultKind kind, SimTime heal_at) {
             come_back_after_leaving(sim, n, between(prng, 500ms, 4s), 20);
             break;
         }
+        case FaultKind::health: {
+            const NodeId n = pick_victim(sim);
+            sim.set_health(n, false, "sim-check failed: injected");
+            sim.after(between(prng, 300ms, 5s), [&sim, n] { sim.set_health(n, true, "all health checks pass"); });
+            break;
+        }
     }
 }
 
@@ -239,6 +245,7 @@ void schedule_faults(SimCluster& sim, const FaultKnobs& knobs, SimTime heal_at) 
         {FaultKind::pause, knobs.pause_per_min},       {FaultKind::partition, knobs.partition_per_min},
         {FaultKind::flap, knobs.flap_per_min},         {FaultKind::drift, knobs.drift_per_min},
         {FaultKind::delay, knobs.delay_per_min},       {FaultKind::leave, knobs.leave_per_min},
+        {FaultKind::health, knobs.health_per_min},
     };
     agent::Prng& prng = sim.fault_prng();
     for (const auto& [kind, per_min] : rates) {

@@ -62,6 +62,7 @@ const Knob knobs[] = {
     {"drift-rate", "clock rate changes per minute (within max_clock_drift_ppm)", &FaultKnobs::drift_per_min, rate_max},
     {"delay-rate", "delay spikes per minute (+2-200 ms on a node's traffic for 0.5-4 s)", &FaultKnobs::delay_per_min, rate_max},
     {"leave-rate", "graceful leaves per minute (back 0.5-4 s later)", &FaultKnobs::leave_per_min, rate_max},
+    {"health-rate", "health check failures per minute (a node unhealthy for 0.3-5 s)", &FaultKnobs::health_per_min, rate_max},
     {"loss-ppm", "datagram loss on every link, parts per million", &FaultKnobs::loss_ppm, ppm_max},
     {"dup-ppm", "datagram duplication", &FaultKnobs::duplicate_ppm, ppm_max},
     {"reorder-ppm", "datagrams delayed by up to 20 ms extra", &FaultKnobs::reorder_ppm, ppm_max},

@@ -374,7 +374,7 @@ TEST_CASE("wire: header fields are validated", "[wire]") {
         require_error(corrupt(m, off_version, 0, 1), DecodeErrc::bad_version, "header.version");
     }
     SECTION("flags") {
-        require_error(corrupt(m, off_flags, 0x10, 1), DecodeErrc::bad_field, "header.flags");
+        require_error(corrupt(m, off_flags, 0x20, 1), DecodeErrc::bad_field, "header.flags");
         require_error(corrupt(m, off_flags, 0x81, 1), DecodeErrc::bad_field, "header.flags");
         CHECK(decode_ok(corrupt(m, off_flags, flags_known, 1)).flags == flags_known);
     }
