@@ -1,5 +1,6 @@
 #include "ctl/status_table.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "ctl/data_reader.h"
@@ -71,6 +72,7 @@ void read_nodes(DataReader& r, const Json& data, ClusterStatus& status) {
         if (n.contains("standby_ttl_s") && n["standby_ttl_s"].is_number_integer()) {
             node.standby_ttl_s = n["standby_ttl_s"].get<std::int64_t>();
         }
+        node.health = r.nullable_string(n, "health", path);
         if (const Json* links = r.array(n, "links", path)) {
             for (std::size_t k = 0; k < links->size() && !r.failed(); ++k) {
                 const Json& l = (*links)[k];
@@ -124,6 +126,29 @@ void read_groups(DataReader& r, const Json& data, ClusterStatus& status) {
     }
 }
 
+void read_health(DataReader& r, const Json& data, ClusterStatus& status) {
+    const Json* health = r.nullable_object(data, "health", "");
+    if (health == nullptr) return;
+    LocalHealth local;
+    local.state = r.string(*health, "state", "health");
+    local.reason = r.nullable_string(*health, "reason", "health");
+    if (const Json* checks = r.array(*health, "checks", "health")) {
+        for (std::size_t i = 0; i < checks->size() && !r.failed(); ++i) {
+            const Json& c = (*checks)[i];
+            const std::string path = DataReader::index("health.checks", i);
+            if (!r.is_object(c, path)) return;
+            HealthCheckRow row;
+            row.name = r.string(c, "name", path);
+            row.type = r.string(c, "type", path);
+            row.state = r.string(c, "state", path);
+            row.consecutive = r.unsigned_integer(c, "consecutive", path);
+            row.message = r.string(c, "message", path);
+            local.checks.push_back(std::move(row));
+        }
+    }
+    status.health = std::move(local);
+}
+
 }  // namespace
 
 std::variant<ClusterStatus, std::string> decode_status(const Json& data) {
@@ -146,6 +171,7 @@ std::variant<ClusterStatus, std::string> decode_status(const Json& data) {
     }
     read_nodes(r, data, status);
     read_groups(r, data, status);
+    read_health(r, data, status);
     if (const Json* failover = r.nullable_object(data, "last_failover", "")) {
         FailoverRecord record;
         record.group = r.string(*failover, "group", "last_failover");
@@ -177,12 +203,29 @@ std::string status_header(const ClusterStatus& status) {
                 : std::string());
 }
 
+namespace {
+// A standby with a TTL shows how long it has left.
+std::string node_state_cell(const NodeStatus& node) {
+    std::string state = shown_state(node.state, "offline");
+    if (node.standby_ttl_s) state += " (" + std::to_string(*node.standby_ttl_s) + " s left)";
+    return state;
+}
+}  // namespace
+
 std::string nodes_table(const ClusterStatus& status) {
-    TextTable table({"NODE", "STATE", "LINKS"});
+    const bool health = std::any_of(status.nodes.begin(), status.nodes.end(),
+                                    [](const NodeStatus& n) { return n.health.has_value(); });
+    if (!health) {
+        TextTable table({"NODE", "STATE", "LINKS"});
+        for (const NodeStatus& node : status.nodes) {
+            table.add_row({terminal_safe(node.name), node_state_cell(node), links_cell(node)});
+        }
+        return table.render();
+    }
+    TextTable table({"NODE", "STATE", "HEALTH", "LINKS"});
     for (const NodeStatus& node : status.nodes) {
-        std::string state = shown_state(node.state, "offline");
-        if (node.standby_ttl_s) state += " (" + std::to_string(*node.standby_ttl_s) + " s left)";
-        table.add_row({terminal_safe(node.name), state, links_cell(node)});
+        table.add_row({terminal_safe(node.name), node_state_cell(node),
+                       node.health ? shown_state(*node.health, "unhealthy") : std::string("-"), links_cell(node)});
     }
     return table.render();
 }
@@ -196,6 +239,18 @@ std::string primary_cell(const GroupStatus& group) {
     return cell + " (pinned to " + terminal_safe(group.pin->node) + ", " + left + ")";
 }
 }  // namespace
+std::string health_section(const ClusterStatus& status) {
+    if (!status.health || status.health->checks.empty()) return "";
+    const LocalHealth& h = *status.health;
+    std::string out = "health of " + terminal_safe(status.node) + ": " + shown_state(h.state, "unhealthy") +
+                      (h.reason ? " (" + terminal_safe(*h.reason) + ")" : std::string()) + "\n";
+    TextTable table({"CHECK", "TYPE", "STATE", "COUNT", "MESSAGE"});
+    for (const HealthCheckRow& c : h.checks) {
+        table.add_row({terminal_safe(c.name), terminal_safe(c.type), shown_state(c.state, "failing"),
+                       std::to_string(c.consecutive), terminal_safe(c.message)});
+    }
+    return out + table.render();
+}
 
 std::string groups_table(const ClusterStatus& status) {
     TextTable table({"GROUP", "STATE", "PRIMARY", "TERM", "RESOURCES"});
@@ -219,8 +274,9 @@ std::string last_failover_line(const ClusterStatus& status) {
 }
 
 std::string status_report(const ClusterStatus& status) {
-    return status_header(status) + "\n" + nodes_table(status) + "\n" + groups_table(status) + "\n" +
-           last_failover_line(status);
+    const std::string health = health_section(status);
+    return status_header(status) + "\n" + nodes_table(status) + "\n" + (health.empty() ? "" : health + "\n") +
+           groups_table(status) + "\n" + last_failover_line(status);
 }
 
 }  // namespace hacluster::ctl

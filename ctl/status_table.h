@@ -23,6 +23,7 @@ struct LinkStatus {
 struct NodeStatus {
     std::string name;
     std::string state;
+    std::optional<std::string> health;  // healthy | unhealthy; none: offline or an older daemon
     std::vector<LinkStatus> links;
     std::optional<std::int64_t> standby_ttl_s;  // a standby that ends by itself
 };
@@ -64,6 +65,21 @@ struct FailoverRecord {
     std::int64_t duration_ms = 0;
 };
 
+struct HealthCheckRow {
+    std::string name;
+    std::string type;
+    std::string state;  // passing | failing
+    std::uint64_t consecutive = 0;
+    std::string message;
+};
+
+// This node's own health: the verdict and the checks behind it.
+struct LocalHealth {
+    std::string state;  // healthy | unhealthy
+    std::optional<std::string> reason;
+    std::vector<HealthCheckRow> checks;
+};
+
 struct ClusterStatus {
     std::string cluster;
     std::string node;
@@ -75,6 +91,7 @@ struct ClusterStatus {
     std::optional<FailoverRecord> last_failover;
     // Set while the whole cluster is in maintenance: the remaining TTL, -1 without one.
     std::optional<std::int64_t> cluster_maintenance_ttl_s;
+    std::optional<LocalHealth> health;  // none from an older daemon
 };
 
 // The status data, or "PATH: what is wrong" for the first field that is missing or
@@ -83,8 +100,11 @@ struct ClusterStatus {
 
 // `cluster demo · node n1 · quorum won (3/3 votes, need 2) · coordinator n1 · term 7`
 [[nodiscard]] std::string status_header(const ClusterStatus& status);
-// NODE STATE LINKS
+// NODE STATE LINKS, with a HEALTH column after STATE when the daemon reports health
 [[nodiscard]] std::string nodes_table(const ClusterStatus& status);
+// `health of n1: UNHEALTHY (disk-root failed: ...)` and CHECK TYPE STATE COUNT
+// MESSAGE; empty when the node has no health checks.
+[[nodiscard]] std::string health_section(const ClusterStatus& status);
 // GROUP STATE PRIMARY TERM RESOURCES; a pinned group's PRIMARY adds
 // "(pinned 297 s)", or "(pinned to n2, 297 s)" while it runs elsewhere.
 [[nodiscard]] std::string groups_table(const ClusterStatus& status);

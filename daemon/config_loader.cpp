@@ -5,6 +5,7 @@
 #include "resources/ocf_class.h"
 #include "resources/systemd_class.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -409,6 +410,197 @@ ResourceConfig read_resource(Reader& r, const json& v, const std::string& path) 
     return res;
 }
 
+bool is_ip_address(const std::string& s) {
+    unsigned char buffer[16];
+    return ::inet_pton(AF_INET, s.c_str(), buffer) == 1 || ::inet_pton(AF_INET6, s.c_str(), buffer) == 1;
+}
+
+// "http://HOST[:PORT][/PATH]" with HOST an IPv4 address or a bracketed IPv6 one.
+std::optional<std::string> read_http_url(const std::string& url, HealthCheckConfig& check) {
+    constexpr std::string_view scheme = "http://";
+    if (!url.starts_with(scheme)) return "must start with http:// (https is not supported)";
+    const std::string rest = url.substr(scheme.size());
+    const std::size_t slash = rest.find('/');
+    const std::string authority = rest.substr(0, slash);
+    check.url_path = slash == std::string::npos ? "/" : rest.substr(slash);
+    if (check.url_path.find_first_of(" \r\n") != std::string::npos) return "the path must not contain spaces or line breaks";
+    std::string host = authority;
+    std::optional<std::string> port;
+    if (authority.starts_with("[")) {
+        const std::size_t close = authority.find(']');
+        if (close == std::string::npos) return "unclosed [ in the host";
+        host = authority.substr(1, close - 1);
+        if (close + 1 < authority.size()) {
+            if (authority[close + 1] != ':') return "expected :PORT after ]";
+            port = authority.substr(close + 2);
+        }
+    } else if (const std::size_t colon = authority.find(':'); colon != std::string::npos) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+    }
+    if (!is_ip_address(host)) return "the host must be an IP address (no name lookups), got " + quote(host);
+    check.host = host;
+    check.port = 80;
+    if (port) {
+        if (port->empty() || port->size() > 5 || !std::all_of(port->begin(), port->end(), [](char c) {
+                return c >= '0' && c <= '9';
+            })) {
+            return "bad port " + quote(*port);
+        }
+        const int n = std::stoi(*port);
+        if (n < 1 || n > 65535) return "port must be 1..65535, got " + *port;
+        check.port = static_cast<std::uint16_t>(n);
+    }
+    return std::nullopt;
+}
+
+// 200, "200" or "200-399".
+bool read_expect_status(Reader& r, const json& v, const std::string& path, HealthCheckConfig& check) {
+    if (v.is_number()) {
+        const auto n = r.integer(v, path, 100, 599);
+        if (!n) return false;
+        check.expect_min = check.expect_max = static_cast<int>(*n);
+        return true;
+    }
+    const auto s = r.string(v, path);
+    if (!s) return false;
+    int lo = 0, hi = 0;
+    char dash = 0;
+    int used = 0;
+    const int fields = std::sscanf(s->c_str(), "%d%c%d%n", &lo, &dash, &hi, &used);
+    if (fields == 1) hi = lo;
+    const bool whole = fields == 1 ? s->find_first_not_of("0123456789") == std::string::npos
+                                   : fields == 3 && dash == '-' && static_cast<std::size_t>(used) == s->size();
+    if (!whole || lo < 100 || hi > 599 || lo > hi) {
+        r.add(path, "must be a status 100..599 or a range like \"200-399\", got " + quote(*s));
+        return false;
+    }
+    check.expect_min = lo;
+    check.expect_max = hi;
+    return true;
+}
+
+void read_health_check(Reader& r, const json& v, const std::string& path, HealthCheckConfig& check) {
+    if (!r.object(v, path,
+                  {"expect_status", "fall", "host", "interface", "interval_ms", "min_available_mb",
+                   "min_available_percent", "min_free_mb", "min_free_percent", "name", "path", "port", "rise",
+                   "timeout_ms", "type", "url"})) {
+        return;
+    }
+    const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
+    r.required(v, path, "name", check.name, string);
+    std::string type;
+    r.required(v, path, "type", type, string);
+    static constexpr std::pair<std::string_view, HealthCheckType> types[] = {
+        {"script", HealthCheckType::script}, {"tcp", HealthCheckType::tcp},   {"http", HealthCheckType::http},
+        {"link", HealthCheckType::link},     {"disk", HealthCheckType::disk}, {"memory", HealthCheckType::memory}};
+    bool known_type = false;
+    for (const auto& [name, t] : types) {
+        if (type == name) {
+            check.type = t;
+            known_type = true;
+        }
+    }
+    if (!type.empty() && !known_type) {
+        r.add(child_path(path, "type"),
+              "must be one of script, tcp, http, link, disk, memory, got " + quote(type));
+    }
+    r.optional(v, path, "interval_ms", check.interval,
+               [&r](const json& x, const std::string& p) { return r.duration(x, p, 1); });
+    r.optional(v, path, "timeout_ms", check.timeout, [&r](const json& x, const std::string& p) {
+        if (auto ms = r.integer(x, p, 1, max_health_timeout_ms)) return std::optional<Duration>(std::chrono::milliseconds(*ms));
+        return std::optional<Duration>();
+    });
+    const auto count = [&r](const json& x, const std::string& p) -> std::optional<int> {
+        if (auto n = r.integer(x, p, 1, max_rise_fall)) return static_cast<int>(*n);
+        return std::nullopt;
+    };
+    r.optional(v, path, "rise", check.rise, count);
+    r.optional(v, path, "fall", check.fall, count);
+    const auto percent = [&r](const json& x, const std::string& p) -> std::optional<double> {
+        if (!x.is_number()) {
+            r.type_error(x, p, "a number");
+            return std::nullopt;
+        }
+        const double d = x.get<double>();
+        if (!(d >= 0 && d <= 100)) {
+            r.add(p, "must be 0..100, got " + x.dump());
+            return std::nullopt;
+        }
+        return d;
+    };
+    const auto megabytes = [&r](const json& x, const std::string& p) { return r.integer(x, p, 0, std::int64_t{1} << 40); };
+
+    // Only the parameters of the check's own type are allowed: a "port" on a
+    // disk check is a mistake, not something to ignore.
+    std::vector<std::string_view> allowed;
+    if (known_type) {
+        switch (check.type) {
+            case HealthCheckType::script:
+                allowed = {"path"};
+                r.required(v, path, "path", check.path, string);
+                if (Reader::find(v, "path") && check.path.empty()) r.add(child_path(path, "path"), "must not be empty");
+                break;
+            case HealthCheckType::tcp:
+                allowed = {"host", "port"};
+                r.required(v, path, "host", check.host, string);
+                if (Reader::find(v, "host") && !check.host.empty() && !is_ip_address(check.host)) {
+                    r.add(child_path(path, "host"), "must be an IP address (no name lookups), got " + quote(check.host));
+                }
+                r.required(v, path, "port", check.port, [&r](const json& x, const std::string& p) {
+                    return r.unsigned_integer<std::uint16_t>(x, p, 1);
+                });
+                break;
+            case HealthCheckType::http:
+                allowed = {"url", "expect_status"};
+                r.required(v, path, "url", check.url, string);
+                if (Reader::find(v, "url") && v["url"].is_string()) {
+                    if (auto problem = read_http_url(check.url, check)) r.add(child_path(path, "url"), *problem);
+                }
+                if (const json* e = Reader::find(v, "expect_status")) {
+                    read_expect_status(r, *e, child_path(path, "expect_status"), check);
+                }
+                break;
+            case HealthCheckType::link:
+                allowed = {"interface"};
+                r.required(v, path, "interface", check.interface, string);
+                if (Reader::find(v, "interface") && v["interface"].is_string()) {
+                    const std::string& i = check.interface;
+                    if (i.empty() || i.size() > 15 || i == "." || i == ".." ||
+                        i.find_first_of("/ ") != std::string::npos) {
+                        r.add(child_path(path, "interface"), "not an interface name: " + quote(i));
+                    }
+                }
+                break;
+            case HealthCheckType::disk:
+                allowed = {"path", "min_free_percent", "min_free_mb"};
+                r.required(v, path, "path", check.path, string);
+                r.optional(v, path, "min_free_percent", check.min_free_percent, percent);
+                r.optional(v, path, "min_free_mb", check.min_free_mb, megabytes);
+                if (!Reader::find(v, "min_free_percent") && !Reader::find(v, "min_free_mb")) {
+                    r.add(path, "a disk check needs min_free_percent and/or min_free_mb");
+                }
+                break;
+            case HealthCheckType::memory:
+                allowed = {"min_available_mb", "min_available_percent"};
+                r.optional(v, path, "min_available_mb", check.min_available_mb, megabytes);
+                r.optional(v, path, "min_available_percent", check.min_available_percent, percent);
+                if (!Reader::find(v, "min_available_mb") && !Reader::find(v, "min_available_percent")) {
+                    r.add(path, "a memory check needs min_available_mb and/or min_available_percent");
+                }
+                break;
+        }
+        static constexpr std::string_view params[] = {"expect_status", "host", "interface", "min_available_mb",
+                                                      "min_available_percent", "min_free_mb", "min_free_percent",
+                                                      "path", "port", "url"};
+        for (const std::string_view key : params) {
+            if (Reader::find(v, key) && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+                r.add(child_path(path, key), "not a parameter of a " + type + " check");
+            }
+        }
+    }
+}
+
 std::optional<agent::Failback> read_failback(Reader& r, const json& v, const std::string& path) {
     if (const auto* b = v.get_ptr<const json::boolean_t*>()) {
         return *b ? agent::Failback::automatic : agent::Failback::never;
@@ -567,7 +759,7 @@ DaemonConfig read_config(Reader& r, const json& root) {
     agent::ClusterConfig& cluster = config.cluster;
     if (!r.object(
             root, "",
-            {"auth_key_file", "cluster", "fencing", "groups", "heartbeat", "hooks", "lease", "nodes", "quorum"})) {
+            {"auth_key_file", "cluster", "fencing", "groups", "health_checks", "heartbeat", "hooks", "lease", "nodes", "quorum"})) {
         return config;
     }
     const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
@@ -632,6 +824,19 @@ DaemonConfig read_config(Reader& r, const json& root) {
         }
     }
     if (const json* fencing = Reader::find(root, "fencing")) read_fencing(r, *fencing, cluster.fencing);
+
+    if (const json* checks = Reader::find(root, "health_checks");
+        checks != nullptr && r.array(*checks, "health_checks")) {
+        if (checks->size() > max_health_checks) {
+            r.add("health_checks", "at most " + std::to_string(max_health_checks) + " checks, got " +
+                                       std::to_string(checks->size()));
+        } else {
+            for (std::size_t i = 0; i < checks->size(); ++i) {
+                read_health_check(r, (*checks)[i], index_path("health_checks", i),
+                                  config.health_checks.emplace_back());
+            }
+        }
+    }
     return config;
 }
 
@@ -679,6 +884,17 @@ void check_config(Reader& r, const DaemonConfig& config) {
     check_hooks(r, config.hooks);
 
     if (config.auth_key_file.empty()) r.add("auth_key_file", "must not be empty");
+
+    std::map<std::string_view, std::string> check_names;
+    for (std::size_t i = 0; i < config.health_checks.size(); ++i) {
+        const std::string name_path = index_path("health_checks", i) + ".name";
+        const std::string& name = config.health_checks[i].name;
+        if (auto problem = check_name(name)) {
+            r.add(name_path, *problem);
+        } else if (auto [it, fresh] = check_names.emplace(name, name_path); !fresh) {
+            r.add(name_path, quote(name) + " is already used by " + it->second);
+        }
+    }
 
     std::map<std::string_view, std::string> first_name;
     for (std::size_t g = 0; g < config.resources.size(); ++g) {
@@ -741,6 +957,18 @@ private:
 
 bool HookConfig::wants(std::string_view event) const {
     return events.empty() || std::find(events.begin(), events.end(), event) != events.end();
+}
+
+const char* to_string(HealthCheckType type) {
+    switch (type) {
+        case HealthCheckType::script: return "script";
+        case HealthCheckType::tcp: return "tcp";
+        case HealthCheckType::http: return "http";
+        case HealthCheckType::link: return "link";
+        case HealthCheckType::disk: return "disk";
+        case HealthCheckType::memory: return "memory";
+    }
+    return "unknown";
 }
 
 std::variant<DaemonConfig, std::vector<LoadError>> parse_config(

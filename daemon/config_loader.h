@@ -14,6 +14,7 @@
 
 #include "agent/config.h"
 #include "agent/types.h"
+#include "daemon/health_check_config.h"
 
 namespace hacluster::daemon {
 
@@ -64,6 +65,7 @@ struct DaemonConfig {
     std::string auth_key_file = "/etc/hacluster/authkey";  // beside the config, root-only
     std::vector<std::vector<ResourceConfig>> resources;  // per group, same index as cluster.groups
     std::vector<HookConfig> hooks;  // run in their own queues, independent of each other
+    std::vector<HealthCheckConfig> health_checks;  // this node's own (README.md "Health checks")
 };
 
 // One problem: where (a JSON path such as "groups[0].resources[1].agent", or ""

@@ -69,6 +69,7 @@ DaemonShell::DaemonShell(uv_loop_t* loop, DaemonConfig config, agent::NodeId sel
           handle_request(r, std::move(respond));
       }),
       fence_(loop, config_.cluster, options_.fence_agent_dir),
+      health_(loop, config_.cluster.nodes.at(self).name, config_.health_checks),
       hooks_(loop, config_.hooks) {
     actions_.on_failed([this](const agent::in::GroupFailed& failed) { feed(failed); });
     const std::size_t groups = config_.cluster.groups.size();
@@ -156,6 +157,7 @@ void DaemonShell::begin(std::vector<bool> found) {
     // What the supervisor reported while the probe ran comes first.
     supervisor_reported();
     feed(agent::in::Tick{});
+    health_.start([this](const agent::in::Health& health) { feed(health); });
     if (leave_pending_) leave();
 }
 
@@ -438,6 +440,8 @@ void DaemonShell::notify_hooks(const agent::out::Transition& t, std::chrono::sys
             case K::left: facts.previous_state = "up"; break;
             case K::standby: facts.previous_state = "online"; break;
             case K::online: facts.previous_state = "standby"; break;
+            case K::unhealthy: facts.previous_state = "healthy"; break;
+            case K::healthy: facts.previous_state = "unhealthy"; break;
             case K::quorum_won:
             case K::quorum_lost: facts.previous_state = agent::wire::to_string(hook_quorum_); break;
             default: break;
@@ -509,6 +513,7 @@ nlohmann::json DaemonShell::status() const {
                                                                     : nlohmann::json(nullptr)},
                          {"self", p.node == self_},
                          {"state", state},
+                         {"health", !p.alive ? nlohmann::json(nullptr) : nlohmann::json(p.healthy ? "healthy" : "unhealthy")},
                          {"incarnation", p.incarnation},
                          {"fencing", fencing},
                          {"links", links}});
@@ -577,7 +582,25 @@ nlohmann::json DaemonShell::status() const {
                             : nlohmann::json(nullptr)}}},
             {"nodes", nodes},
             {"groups", groups},
+            {"health", health_status()},
             {"last_failover", last_failover_.is_null() ? nlohmann::json(nullptr) : last_failover_}};
+}
+
+nlohmann::json DaemonShell::health_status() const {
+    nlohmann::json checks = nlohmann::json::array();
+    for (const HealthCheckStatus& s : health_.status()) {
+        checks.push_back({{"name", s.name},
+                          {"type", to_string(s.type)},
+                          {"state", s.passing ? "passing" : "failing"},
+                          {"consecutive", s.consecutive},
+                          {"last_result", !s.last_ok ? nlohmann::json(nullptr) : nlohmann::json(*s.last_ok ? "ok" : "failed")},
+                          {"message", s.message}});
+    }
+    // The core's verdict (what the cluster acts on) and the checks behind it.
+    const bool healthy = agent_->view().healthy;
+    return {{"state", healthy ? "healthy" : "unhealthy"},
+            {"reason", healthy ? nlohmann::json(nullptr) : nlohmann::json(health_.reason())},
+            {"checks", checks}};
 }
 
 void DaemonShell::handle_request(const nlohmann::json& request, ControlServer::Respond respond) {

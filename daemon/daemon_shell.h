@@ -16,6 +16,7 @@
 #include "daemon/config_loader.h"
 #include "daemon/control_server.h"
 #include "daemon/fence_runner.h"
+#include "daemon/health_checks.h"
 #include "daemon/hmac_sha256.h"
 #include "daemon/hook_runner.h"
 #include "daemon/udp_transport.h"
@@ -91,12 +92,17 @@ public:
     void on_left(std::function<void()> callback) { on_left_ = std::move(callback); }
     // The supervisor's pipe has reports: feed them now (also done before every input).
     void supervisor_reported();
+    // Health check scripts' process groups, for the supervisor (like the resource scripts').
+    void observe_health_scripts(resources::ProcessRunner::GroupObserver observer) {
+        health_.observe_groups(std::move(observer));
+    }
 
     // No hook runs or waits (a graceful exit gives the last events a moment).
     bool hooks_idle() const { return hooks_.idle(); }
 
     nlohmann::json status() const;
     nlohmann::json events(std::size_t limit) const;
+    nlohmann::json health_status() const;
 
 private:
     agent::Instant now() const;
@@ -121,6 +127,7 @@ private:
     ControlServer control_;
     FenceRunner fence_;
     resources::UvHandle<uv_timer_t> tick_;
+    HealthChecks health_;  // started with the core: results before it exists would be lost
     std::vector<std::vector<UdpEndpoint>> peers_;  // [node][link]
     std::vector<agent::PersistedVote> votes_;
     std::optional<agent::Policy> stored_policy_;  // loaded at start-up

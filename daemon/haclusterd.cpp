@@ -196,6 +196,7 @@ int main(int argc, char** argv) {
         actions.observe_groups([&supervisor](int pgid, bool running) { supervisor->script(pgid, running); });
         DaemonShell shell(&loop, config, std::get<agent::NodeId>(self), *auth, actions,
                           ShellOptions{socket_path, state_dir, 0, supervisor.get(), resume});
+        shell.observe_health_scripts([&supervisor](int pgid, bool running) { supervisor->script(pgid, running); });
         if (auto error = shell.start()) {
             spdlog::critical("{}", *error);
             uv_loop_close(&loop);

@@ -59,7 +59,7 @@ TEST_CASE("haclusterctl nodes and groups print one table each") {
         FakeDaemon daemon(accepted_line(protocol_status_example()), ServerBehaviour::answer);
         const Run r = run({"nodes", "--socket", daemon.socket_path()});
         CHECK(r.code == ExitCode::ok);
-        CHECK(r.out.rfind("NODE  STATE    LINKS\n", 0) == 0);
+        CHECK(r.out.rfind("NODE  STATE    HEALTH   LINKS\n", 0) == 0);
         CHECK_FALSE(contains(r.out, "GROUP"));
         CHECK(daemon.request() == R"({"version":1,"command":"nodes"})");
     }

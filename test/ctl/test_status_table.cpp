@@ -68,10 +68,14 @@ TEST_CASE("status of the PROTOCOL.md example") {
     CHECK(hacluster::ctl::status_report(status) ==
           "cluster demo · node n1 · quorum won (2/3 votes, need 2) · coordinator n1 · term 7\n"
           "\n"
-          "NODE  STATE    LINKS\n"
-          "n1    online   198.18.0.1 up\n"
-          "n2    OFFLINE  198.18.0.2 DOWN (last heard 2150 ms ago)\n"
-          "n3    online   198.18.0.3 up\n"
+          "NODE  STATE    HEALTH   LINKS\n"
+          "n1    online   healthy  198.18.0.1 up\n"
+          "n2    OFFLINE  -        198.18.0.2 DOWN (last heard 2150 ms ago)\n"
+          "n3    online   healthy  198.18.0.3 up\n"
+          "\n"
+          "health of n1: healthy\n"
+          "CHECK      TYPE  STATE    COUNT  MESSAGE\n"
+          "disk-root  disk  passing  12     41% free (40960 MB of 99840 MB)\n"
           "\n"
           "GROUP  STATE    PRIMARY  TERM  RESOURCES\n"
           "web    running  n1       4     web-ip running\n"
@@ -82,10 +86,10 @@ TEST_CASE("status of the PROTOCOL.md example") {
 TEST_CASE("nodes and groups print only their table") {
     const ClusterStatus status = require_status(protocol_status_example());
     CHECK(hacluster::ctl::nodes_table(status) ==
-          "NODE  STATE    LINKS\n"
-          "n1    online   198.18.0.1 up\n"
-          "n2    OFFLINE  198.18.0.2 DOWN (last heard 2150 ms ago)\n"
-          "n3    online   198.18.0.3 up\n");
+          "NODE  STATE    HEALTH   LINKS\n"
+          "n1    online   healthy  198.18.0.1 up\n"
+          "n2    OFFLINE  -        198.18.0.2 DOWN (last heard 2150 ms ago)\n"
+          "n3    online   healthy  198.18.0.3 up\n");
     CHECK(hacluster::ctl::groups_table(status) ==
           "GROUP  STATE    PRIMARY  TERM  RESOURCES\n"
           "web    running  n1       4     web-ip running\n");
@@ -232,4 +236,32 @@ TEST_CASE("text table: columns sized by the widest cell, no trailing blanks") {
           "A          LONG HEADER  C\n"
           "wide cell  x\n"
           "→          y            last\n");
+}
+
+TEST_CASE("health: a HEALTH column and the local checks when the daemon reports them") {
+    Json data = Json::parse(protocol_status_example());
+    data["nodes"][0]["health"] = "unhealthy";
+    data["nodes"][1]["health"] = nullptr;  // offline
+    data["nodes"][2]["health"] = "healthy";
+    data["health"] = Json::parse(R"({"state": "unhealthy", "reason": "disk-root failed: 3% free < 10%",
+        "checks": [{"name": "disk-root", "type": "disk", "state": "failing", "consecutive": 3,
+                    "last_result": "failed", "message": "3% free < 10%"},
+                   {"name": "gw", "type": "script", "state": "passing", "consecutive": 41,
+                    "last_result": "ok", "message": "exit 0"}]})");
+    const ClusterStatus status = require_status(data.dump());
+    CHECK(hacluster::ctl::nodes_table(status) ==
+          "NODE  STATE    HEALTH     LINKS\n"
+          "n1    online   UNHEALTHY  198.18.0.1 up\n"
+          "n2    OFFLINE  -          198.18.0.2 DOWN (last heard 2150 ms ago)\n"
+          "n3    online   healthy    198.18.0.3 up\n");
+    CHECK(hacluster::ctl::health_section(status) ==
+          "health of n1: UNHEALTHY (disk-root failed: 3% free < 10%)\n"
+          "CHECK      TYPE    STATE    COUNT  MESSAGE\n"
+          "disk-root  disk    FAILING  3      3% free < 10%\n"
+          "gw         script  passing  41     exit 0\n");
+    // Without checks there is no section.
+    data["health"] = Json::parse(R"({"state": "healthy", "reason": null, "checks": []})");
+    CHECK(hacluster::ctl::health_section(require_status(data.dump())).empty());
+    data["health"]["checks"] = Json::parse(R"([{"name": "x"}])");
+    CHECK(decode_error(data) == "health.checks[0].type: missing");
 }

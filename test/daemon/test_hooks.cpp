@@ -87,7 +87,7 @@ TEST_CASE("transitions become hook events under their contract names", "[hooks]"
     for (const char* name : {"node_up", "node_down", "node_restarted", "link_up", "link_down", "quorum_gained",
                              "quorum_lost", "coordinator_elected", "coordinator_changed", "promoting", "promoted",
                              "demoting", "demoted", "failed", "assigned", "claiming", "released", "standby",
-                             "online", "left"}) {
+                             "online", "left", "unhealthy", "healthy"}) {
         INFO(name);
         CHECK(std::find(known.begin(), known.end(), name) != known.end());
     }

@@ -19,10 +19,11 @@ check() {  # check "what" CONDITION...
   echo "FAIL: $what"; failed=$((failed + 1)); ha_dump_logs; return 1
 }
 
-fresh_cluster() {
+fresh_cluster() {  # fresh_cluster NAME [PREPARE]: PREPARE runs once HA_DIR exists
   ha_cleanup
   HA_PREFIX="hac$$-$1"
   HA_DIR=$(mktemp -d /tmp/hacluster-it-XXXXXX)
+  if [ -n "${2:-}" ]; then "$2"; fi
   ha_setup 3
   ha_start_all
   ha_wait '[ -n "$(ha_vip_holders)" ] && [ -n "$(ha_probe)" ]' 15
@@ -385,8 +386,59 @@ test_maintenance() {
   check "exactly one node holds the VIP afterwards" one_holder
 }
 
+# node_health ASKED NODE: that node's health in ASKED's `haclusterctl --json status`.
+node_health() {
+  ha_ctl "$1" --json status | python3 -c '
+import json, sys
+nodes = json.load(sys.stdin)["nodes"]
+print(next(n["health"] for n in nodes if n["name"] == sys.argv[1]))' "$2"
+}
+
+# local_check NODE: "STATE/CHECK-STATE" of NODE's own health and its one check.
+local_check() {
+  ha_ctl "$1" --json status | python3 -c '
+import json, sys
+h = json.load(sys.stdin)["health"]
+print(h["state"] + "/" + h["checks"][0]["state"])'
+}
+
+# A script check on every node that fails while $HA_DIR/NODE.sick exists.
+write_health_check() {
+  cat > "$HA_DIR/health.sh" <<SH
+#!/bin/sh
+[ ! -e "$HA_DIR/\$HACLUSTER_NODE.sick" ]
+SH
+  chmod 755 "$HA_DIR/health.sh"
+  HA_CONFIG_EXTRA="\"health_checks\": [{\"name\": \"marker\", \"type\": \"script\", \"path\": \"$HA_DIR/health.sh\",
+                    \"interval_ms\": 200, \"rise\": 2, \"fall\": 2}],"
+}
+
+test_health_check() {
+  fresh_cluster health write_health_check
+  unset HA_CONFIG_EXTRA
+  local old new other
+  old=$(ha_vip_holders)
+  other=n1
+  [ "$old" = n1 ] && other=n2
+  check "$old passes its health check" ha_wait '[ "$(local_check '"$old"')" = healthy/passing ]' 3
+  touch "$HA_DIR/$old.sick"
+  check "the VIP leaves the unhealthy $old" \
+    ha_wait 'h=$(ha_vip_holders); [ -n "$h" ] && [ "$h" != "'"$old"'" ]' 5
+  check "no two nodes hold the VIP" never_two_holders 1
+  new=$(ha_vip_holders)
+  check "the client reaches $new through the VIP" ha_wait '[ "$(ha_probe)" = "'"$new"'" ]' 5
+  check "$other's status shows $old unhealthy" [ "$(node_health "$other" "$old")" = unhealthy ]
+  check "$old's status shows its failing check" [ "$(local_check "$old")" = unhealthy/failing ]
+  check "the human status says so" eval 'ha_ctl "$old" status | grep -q "health of $old: UNHEALTHY (marker failed: exit 1)"'
+  check "$old still votes: quorum 3/3" eval '[ "$(ha_ctl "$other" --json status | python3 -c "import json,sys; print(json.load(sys.stdin)[\"quorum\"][\"votes\"])")" = 3 ]'
+  rm -f "$HA_DIR/$old.sick"
+  check "$old is healthy again" ha_wait '[ "$(node_health "'"$other"'" "'"$old"'")" = healthy ]' 5
+  sleep 1
+  check "the VIP stays on $new (failback never)" [ "$(ha_vip_holders)" = "$new" ]
+}
+
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks fencing maintenance)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks fencing maintenance health_check)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"

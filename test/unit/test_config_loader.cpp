@@ -463,7 +463,7 @@ TEST_CASE("unknown keys are errors at every level", "[config_loader]") {
     SECTION("top level") {
         j["heartbeats"] = json::object();
         require_single_error(j, "heartbeats",
-                             {"unknown key (known: auth_key_file, cluster, fencing, groups, heartbeat, hooks, "
+                             {"unknown key (known: auth_key_file, cluster, fencing, groups, health_checks, heartbeat, hooks, "
                               "lease, nodes, quorum)"});
     }
     SECTION("in a node") {
@@ -902,4 +902,81 @@ TEST_CASE("fencing: every mistake names its path", "[config_loader][fencing]") {
     require_error(rules, "fencing.devices[0].host_map.n7", {"not the name of any node"});
     require_error(rules, "fencing.devices[1].name", {"already used by fencing.devices[0].name"});
     require_error(rules, "fencing.timeout_ms", {"greater than 0"});
+}
+
+TEST_CASE("health checks: every type with its parameters and the defaults", "[config_loader][health]") {
+    json config = example();
+    config["health_checks"] = json::parse(R"([
+        {"name": "ping-gw", "type": "script", "path": "/usr/local/bin/ping-gw"},
+        {"name": "db-port", "type": "tcp", "host": "127.0.0.1", "port": 5432, "interval_ms": 500, "timeout_ms": 200,
+         "rise": 1, "fall": 5},
+        {"name": "web", "type": "http", "url": "http://[::1]:8080/health", "expect_status": "200-399"},
+        {"name": "web-default", "type": "http", "url": "http://198.18.0.9"},
+        {"name": "uplink", "type": "link", "interface": "eth0"},
+        {"name": "disk-root", "type": "disk", "path": "/", "min_free_percent": 10, "min_free_mb": 500},
+        {"name": "mem", "type": "memory", "min_available_mb": 256}])");
+    const DaemonConfig loaded = require_loads(config.dump());
+    REQUIRE(loaded.health_checks.size() == 7);
+    using hacluster::daemon::HealthCheckType;
+    const auto& c = loaded.health_checks;
+    CHECK(c[0].type == HealthCheckType::script);
+    CHECK(c[0].interval == 2000ms);
+    CHECK(c[0].timeout == 1000ms);
+    CHECK(c[0].rise == 2);
+    CHECK(c[0].fall == 3);
+    CHECK(c[1].port == 5432);
+    CHECK(c[1].interval == 500ms);
+    CHECK(c[1].rise == 1);
+    CHECK(c[1].fall == 5);
+    CHECK(c[2].host == "::1");
+    CHECK(c[2].port == 8080);
+    CHECK(c[2].url_path == "/health");
+    CHECK(c[2].expect_min == 200);
+    CHECK(c[2].expect_max == 399);
+    CHECK(c[3].port == 80);
+    CHECK(c[3].url_path == "/");
+    CHECK(c[3].expect_min == 200);
+    CHECK(c[3].expect_max == 200);
+    CHECK(c[4].interface == "eth0");
+    CHECK(c[5].min_free_percent == 10.0);
+    CHECK(c[5].min_free_mb == 500);
+    CHECK(c[6].min_available_mb == 256);
+    CHECK_FALSE(c[6].min_available_percent.has_value());
+}
+
+TEST_CASE("health checks: errors name the JSON path", "[config_loader][health]") {
+    const auto with_checks = [](const char* checks) {
+        json config = example();
+        config["health_checks"] = json::parse(checks);
+        return config;
+    };
+    require_single_error(with_checks(R"([{"name": "a", "type": "tcp", "host": "127.0.0.1", "port": 0}])"),
+                         "health_checks[0].port", {"1..65535"});
+    require_single_error(
+        with_checks(R"([{"name": "a", "type": "memory", "min_available_mb": 1}, {"name": "b", "type": "tcp", "host": "localhost", "port": 80}])"),
+        "health_checks[1].host", {"IP address"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "ping"}])"), "health_checks[0].type",
+                         {"script, tcp, http"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "disk", "path": "/", "min_free_mb": 1, "port": 3}])"),
+                         "health_checks[0].port", {"not a parameter of a disk check"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "disk", "path": "/"}])"), "health_checks[0]",
+                         {"min_free_percent"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "memory", "min_available_percent": 120}])"),
+                         "health_checks[0].min_available_percent", {"0..100"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "http", "url": "https://127.0.0.1/"}])"),
+                         "health_checks[0].url", {"http://"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "http", "url": "http://127.0.0.1/", "expect_status": "300-200"}])"),
+                         "health_checks[0].expect_status", {"200-399"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "script", "path": "/x", "rise": 0}])"),
+                         "health_checks[0].rise", {"1..100"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "script", "path": "/x", "timeout_ms": 70000}])"),
+                         "health_checks[0].timeout_ms", {"1..60000"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "script"}])"), "health_checks[0].path", {"required"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "link", "interface": "../x"}])"),
+                         "health_checks[0].interface", {"not an interface name"});
+    require_single_error(
+        with_checks(R"([{"name": "a", "type": "memory", "min_available_mb": 1}, {"name": "a", "type": "memory", "min_available_mb": 2}])"),
+        "health_checks[1].name", {"already used by health_checks[0].name"});
+    require_single_error(with_checks(R"([{"name": "a", "type": "script", "path": "/x", "colour": 1}])"),
+                         "health_checks[0].colour", {"unknown key"});
 }
