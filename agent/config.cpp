@@ -544,6 +544,8 @@ std::uint64_t config_hash(const ClusterConfig& config) {
         names("group.after", group.after);
         w.duration("group.start_timeout_ns", group.start_timeout);
         w.duration("group.stop_timeout_ns", group.stop_timeout);
+        // Only when set: configs without promotable resources keep their hash.
+        if (group.promotable) w.text("group.promotable", "true");
     }
     // Only what the cores must agree on (who may be fenced), and only when fencing
     // is configured, so that configs without it keep their hash.

@@ -35,6 +35,9 @@ struct GroupConfig {
     std::vector<std::string> after{};      // starts once these are primary; stops before they move
     Duration start_timeout = std::chrono::seconds(20);  // a start may be slow; it is not on the safety path
     Duration stop_timeout = std::chrono::milliseconds(200);  // the stop budget: it adds to every failover
+    // Some resource is promotable: its instance runs unpromoted on every eligible
+    // node, and only nodes whose instance is ready may become primary (promoted).
+    bool promotable = false;
 };
 
 struct TimingConfig {

@@ -376,7 +376,7 @@ ResourceConfig read_resource(Reader& r, const json& v, const std::string& path) 
     ResourceConfig res;
     if (!r.object(v, path,
                   {"agent", "failure_expiry_s", "max_failures", "monitor_interval_ms", "monitor_timeout_ms",
-                   "name", "params", "start_timeout_ms", "stop_timeout_ms"})) {
+                   "name", "params", "promotable", "start_timeout_ms", "stop_timeout_ms"})) {
         return res;
     }
     const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
@@ -396,6 +396,8 @@ ResourceConfig read_resource(Reader& r, const json& v, const std::string& path) 
         return r.integer(x, p, 0, failure_expiry_limit_s);
     });
     res.failure_expiry_s = expiry.value_or(0);
+    r.optional(v, path, "promotable", res.promotable,
+               [&r](const json& x, const std::string& p) { return r.boolean(x, p); });
     if (const json* params = Reader::find(v, "params")) {
         const std::string params_path = child_path(path, "params");
         if (params->is_object()) {
@@ -646,6 +648,8 @@ void read_group(Reader& r, const json& v, const std::string& path, DaemonConfig&
             }
         }
     }
+    group.promotable = std::any_of(resources.begin(), resources.end(),
+                                   [](const ResourceConfig& res) { return res.promotable; });
 }
 
 HookConfig read_hook(Reader& r, const json& v, const std::string& path) {
@@ -909,6 +913,10 @@ void check_config(Reader& r, const DaemonConfig& config) {
                 r.add(name_path, quote(res.name) + " is already used by " + it->second);
             }
             if (res.agent.empty()) r.add(path + ".agent", "must not be empty");
+            if (res.promotable && (res.agent.starts_with("lsb:") || resources::is_systemd_agent(res.agent))) {
+                r.add(path + ".promotable",
+                      "lsb and systemd agents have no promote/demote actions; use an ocf agent or a script");
+            }
             if (res.agent.starts_with("lsb:")) {
                 if (auto parsed = resources::parse_lsb_agent(res.agent); std::holds_alternative<std::string>(parsed)) {
                     r.add(path + ".agent", std::get<std::string>(parsed));

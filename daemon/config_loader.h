@@ -32,6 +32,9 @@ struct ResourceConfig {
     // A monitor failure older than this is forgotten (0: never), so max_failures
     // counts the failures within the window (Pacemaker's failure-timeout).
     std::int64_t failure_expiry_s = 0;
+    // Started unpromoted on every eligible node, promoted where the group is
+    // primary (README "Promotable resources").
+    bool promotable = false;
 };
 
 inline constexpr std::int64_t max_failures_limit = 1000;

@@ -91,11 +91,15 @@ void GroupMonitor::check(std::size_t index) {
 
 void GroupMonitor::on_result(std::size_t index, std::uint64_t generation, const resources::MonitorResult& result) {
     if (generation != generation_ || !term_ || restart_op_) return;
-    if (result.state == resources::ResourceState::running) {
+    const resources::ResourceConfig& r = resources_[index];
+    // On the primary a promotable resource must be promoted (8): running
+    // unpromoted (0) means it lost its promotion.
+    const bool healthy = r.promotable ? result.state == resources::ResourceState::promoted
+                                      : resources::is_running(result.state);
+    if (healthy) {
         schedule(index);
         return;
     }
-    const resources::ResourceConfig& r = resources_[index];
     if (result.status == agent::ExecStatus::done && (result.exit_code == 5 || result.exit_code == 6)) {
         // OCF "not installed" / "not configured": no restart or other node helps;
         // the core blocks the group cluster-wide (docs/design.md §3.5).
@@ -106,7 +110,10 @@ void GroupMonitor::on_result(std::size_t index, std::uint64_t generation, const 
     const std::int64_t count = count_failure(index);
     const std::int64_t limit = resources::max_failures(r);
     resources::res_logger()->warn("resource {} of {} is {} | fail_count={}/{} term={}", r.name, config_.name,
-                                  resources::to_string(result.state), count, limit, *term_);
+                                  r.promotable && result.state == resources::ResourceState::running
+                                      ? "running but not promoted"
+                                      : resources::to_string(result.state),
+                                  count, limit, *term_);
     if (count >= limit) {
         give_up("monitor_failed_" + r.name);
         return;

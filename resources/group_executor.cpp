@@ -37,7 +37,7 @@ const char* outcome(const ProcessResult& r) {
 }  // namespace
 
 GroupAction GroupAction::from(const agent::out::RunScript& run) {
-    return GroupAction{run.op, run.action, run.term, run.reason, run.timeout};
+    return GroupAction{run.op, run.action, run.term, run.reason, run.timeout, Scope::group};
 }
 
 GroupExecutor::GroupExecutor(ProcessRunner& runner, GroupInfo group, ExecutorOptions options)
@@ -101,18 +101,57 @@ void GroupExecutor::begin() {
     a.begun = true;
     a.begin_ns = uv_hrtime();
     a.deadline_ns = a.begin_ns + static_cast<std::uint64_t>(std::max<std::int64_t>(a.request.timeout.count(), 0));
-    const std::size_t n = group_.resources.size();
-    if (a.request.action == ScriptAction::start) {
-        for (std::size_t i = 0; i < n; ++i) {
-            if (is_ocf_agent(group_.resources[i].agent) && !validated_.contains(i)) {
-                a.plan.push_back({i, ResourceAction::validate});
-            }
-            a.plan.push_back({i, ResourceAction::start});
-        }
-    } else {
-        for (std::size_t i = n; i-- > 0;) a.plan.push_back({i, ResourceAction::stop});
-    }
+    a.plan = plan_for(a.request);
     advance();
+}
+
+std::deque<GroupExecutor::Step> GroupExecutor::plan_for(const GroupAction& action) const {
+    const std::vector<ResourceConfig>& rs = group_.resources;
+    const std::size_t n = rs.size();
+    std::deque<Step> plan;
+    const auto each = [&](bool forward, auto&& want, ResourceAction what) {
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t i = forward ? k : n - 1 - k;
+            if (!want(rs[i])) continue;
+            // OCF's validate-all before a resource's first start.
+            if (what == ResourceAction::start && is_ocf_agent(rs[i].agent) && !validated_.contains(i)) {
+                plan.push_back({i, ResourceAction::validate});
+            }
+            plan.push_back({i, what});
+        }
+    };
+    const auto promotable = [](const ResourceConfig& r) { return r.promotable; };
+    const auto plain = [](const ResourceConfig& r) { return !r.promotable; };
+    const bool start = action.action == ScriptAction::start;
+    if (action.scope == Scope::unpromoted) {
+        each(start, promotable, start ? ResourceAction::start : ResourceAction::stop);
+    } else if (start) {
+        // What follows a promotable resource depends on its promoted role.
+        each(true, promotable, ResourceAction::start);
+        each(true, promotable, ResourceAction::promote);
+        each(true, plain, ResourceAction::start);
+    } else {
+        each(false, plain, ResourceAction::stop);
+        each(false, promotable, ResourceAction::demote);
+    }
+    return plan;
+}
+
+// Undo what a failed start did, newest first: a promotion is demoted, a start
+// stopped, except the unpromoted instance a group start found or left running
+// (it is the standby instance, not the group's).
+std::deque<GroupExecutor::Step> GroupExecutor::rollback_for(const Action& a, const Step& failed) const {
+    std::deque<Step> plan;
+    for (auto it = a.done.rbegin(); it != a.done.rend(); ++it) {
+        const bool standby_instance = group_.resources[it->index].promotable && a.request.scope == Scope::group;
+        if (it->action == ResourceAction::promote) {
+            plan.push_back({it->index, ResourceAction::demote});
+        } else if (it->action == ResourceAction::start &&
+                   !(standby_instance && !(it->index == failed.index && it->action == failed.action))) {
+            plan.push_back({it->index, ResourceAction::stop});
+        }
+    }
+    return plan;
 }
 
 void GroupExecutor::advance() {
@@ -127,8 +166,10 @@ void GroupExecutor::advance() {
         const Step step = a.plan.front();
         a.last_step = step;
         const ResourceConfig& resource = group_.resources[step.index];
+        const bool primary = step.action == ResourceAction::promote ||
+                             (step.action == ResourceAction::start && !resource.promotable);
         const ScriptContext context{group_.group, group_.node, a.request.term, a.request.reason,
-                                    step.action == ResourceAction::start ? Role::primary : Role::standby};
+                                    primary ? Role::primary : Role::standby};
         auto made = script_spec(resource, step.action, context, options_.dirs);
         if (auto* error = std::get_if<std::string>(&made)) {
             ProcessResult failed;
@@ -167,6 +208,7 @@ bool GroupExecutor::on_step_done(const Step& step, const ProcessResult& result) 
         return false;
     }
     a.plan.pop_front();
+    a.done.push_back(step);
     const ResourceConfig& resource = group_.resources[step.index];
     const bool budget_spent = result.status == ExecStatus::timed_out && a.child_limited_by_budget;
     a.child_limited_by_budget = false;
@@ -174,20 +216,27 @@ bool GroupExecutor::on_step_done(const Step& step, const ProcessResult& result) 
     const bool validated = step.action == ResourceAction::validate && result.status == ExecStatus::done &&
                            (result.exit_code == ocf_success || result.exit_code == ocf_unimplemented);
     if (validated) validated_.insert(step.index);
+    if (!validated && !succeeded(result) && step.action == ResourceAction::demote && !budget_spent) {
+        // Not promoted any more is what a stop guarantees too (README "Promotable
+        // resources"); the standby instance is started again by its keeper.
+        logger_->warn("demote of {} failed; stopping it instead | group={} term={}", resource.name,
+                      group_.group, a.request.term);
+        a.plan.push_front({step.index, ResourceAction::stop});
+        return true;
+    }
     if (!validated && !succeeded(result)) {
         if (!a.failure) {
             a.failure = GroupResult{a.request.op, a.request.action, result.status, result.exit_code,
                                     resource.name, result.status == ExecStatus::spawn_failed ? result.output : "",
                                     {}};
         }
-        const bool starting = step.action == ResourceAction::start || step.action == ResourceAction::validate;
-        if (starting && !budget_spent) {
+        // A resource that failed validation never started: rollback_for has nothing of it to undo.
+        const bool starting = step.action == ResourceAction::start || step.action == ResourceAction::validate ||
+                              step.action == ResourceAction::promote;
+        if (starting && !a.rolling_back && !budget_spent) {
             a.rolling_back = true;
-            a.plan.clear();
-            // A resource that failed validation never started: nothing of it to undo.
-            const std::size_t undo = step.action == ResourceAction::validate ? step.index : step.index + 1;
-            for (std::size_t i = undo; i-- > 0;) a.plan.push_back({i, ResourceAction::stop});
-            logger_->warn("start of group {} failed at {}; stopping {} resource(s) in reverse order | term={}",
+            a.plan = rollback_for(a, step);
+            logger_->warn("start of group {} failed at {}; undoing {} step(s) in reverse order | term={}",
                           group_.group, resource.name, a.plan.size(), a.request.term);
         }
     }

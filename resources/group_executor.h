@@ -8,6 +8,12 @@
 //   and the result is the failure: status, exit code and which resource.
 // - stop: each resource's `stop` in reverse order; every one is attempted even
 //   when one fails, and the result is the first failure.
+// - promotable resources (Scope): the group's start starts them (unpromoted) and
+//   promotes them, in order, before it starts the others; its stop stops the others
+//   and then demotes them. A failed demote is followed by a stop of that resource
+//   (a stopped instance is as safe as a demoted one); only if that fails too does
+//   the action fail. A rollback demotes what it promoted and leaves the unpromoted
+//   instances running.
 // - the action's timeout bounds the whole action: each script's timeout is the
 //   smaller of its own and what is left, so when the time is up the running script
 //   is killed (TERM, grace, KILL of its process group) and the result is
@@ -56,6 +62,12 @@ struct ExecutorOptions {
     std::size_t output_limit = 4096;  // per script run: a screenful of diagnostics in the log
 };
 
+// Which instances an action is about (README "Promotable resources"): the core's
+// group role (for promotable resources: start = start unpromoted if needed, then
+// promote; stop = demote), or only the unpromoted instances of the promotable
+// resources, which run on every eligible node (start / stop them).
+enum class Scope : std::uint8_t { group, unpromoted };
+
 // out::RunScript with the group already resolved to this executor.
 struct GroupAction {
     std::uint64_t op = 0;  // echoed in the result
@@ -63,6 +75,7 @@ struct GroupAction {
     agent::Term term = 0;
     std::string reason;
     std::chrono::nanoseconds timeout{};  // bounds the whole action
+    Scope scope = Scope::group;
 
     static GroupAction from(const agent::out::RunScript& run);
 };
@@ -139,6 +152,7 @@ private:
         bool cancel_requested = false;
         bool rolling_back = false;
         std::deque<Step> plan;
+        std::vector<Step> done;  // steps that ran, for the rollback
         std::optional<ProcessId> child;
         std::optional<Step> last_step;
         bool child_limited_by_budget = false;
@@ -149,6 +163,8 @@ private:
     };
 
     void begin();
+    std::deque<Step> plan_for(const GroupAction& action) const;
+    std::deque<Step> rollback_for(const Action& action, const Step& failed) const;
     void advance();
     bool on_step_done(const Step& step, const ProcessResult& result);
     void out_of_time(const Step& step);

@@ -17,6 +17,8 @@ const char* to_string(ResourceAction action) {
         case ResourceAction::stop: return "stop";
         case ResourceAction::monitor: return "monitor";
         case ResourceAction::validate: return "validate-all";
+        case ResourceAction::promote: return "promote";
+        case ResourceAction::demote: return "demote";
     }
     return "unknown";
 }
@@ -30,6 +32,7 @@ const char* to_string(Role role) { return role == Role::primary ? "primary" : "s
 const char* to_string(ResourceState state) {
     switch (state) {
         case ResourceState::running: return "running";
+        case ResourceState::promoted: return "promoted";
         case ResourceState::stopped: return "stopped";
         case ResourceState::failed: return "failed";
     }
@@ -44,10 +47,11 @@ ResourceState monitor_state(const ProcessResult& result) {
     if (result.status != agent::ExecStatus::done) return ResourceState::failed;
     switch (result.exit_code) {
         case ocf_success:
-        case ocf_running_promoted:  // running (in its promoted role)
-        case ocf_degraded:          // running, but degraded: still serving
-        case ocf_degraded_promoted:
+        case ocf_degraded:  // running, but degraded: still serving
             return ResourceState::running;
+        case ocf_running_promoted:
+        case ocf_degraded_promoted:
+            return ResourceState::promoted;
         case ocf_not_running: return ResourceState::stopped;
         default: return ResourceState::failed;
     }
@@ -175,8 +179,9 @@ std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resourc
     for (std::string& arg : argv_tail) spec.argv.push_back(std::move(arg));
     spec.cwd = "/";
     Role role = context.role;
-    if (action == ResourceAction::start || action == ResourceAction::validate) role = Role::primary;
-    if (action == ResourceAction::stop) role = Role::standby;
+    if (action == ResourceAction::start) role = resource.promotable ? Role::standby : Role::primary;
+    if (action == ResourceAction::validate || action == ResourceAction::promote) role = Role::primary;
+    if (action == ResourceAction::stop || action == ResourceAction::demote) role = Role::standby;
     spec.env = {
         "HACLUSTER_GROUP=" + context.group,
         "HACLUSTER_RESOURCE=" + resource.name,
@@ -200,11 +205,13 @@ std::variant<ProcessSpec, std::string> script_spec(const ResourceConfig& resourc
         spec.env.push_back(variable + "=" + value);
     }
     switch (action) {
+        // A promotion is the promotable resource's share of the group start, a
+        // demotion its share of the stop: they take the same timeouts.
         case ResourceAction::start:
         case ResourceAction::validate:  // part of the first start
-            spec.timeout = start_timeout(resource);
-            break;
-        case ResourceAction::stop: spec.timeout = stop_timeout(resource); break;
+        case ResourceAction::promote: spec.timeout = start_timeout(resource); break;
+        case ResourceAction::stop:
+        case ResourceAction::demote: spec.timeout = stop_timeout(resource); break;
         case ResourceAction::monitor: spec.timeout = monitor_timeout(resource); break;
     }
     if (ocf) {

@@ -16,13 +16,15 @@
 
 namespace hacluster::resources {
 
-// validate: OCF's `validate-all`, run before an OCF resource's first start.
-enum class ResourceAction : std::uint8_t { start, stop, monitor, validate };
+// validate: OCF's `validate-all`, run before an OCF resource's first start;
+// promote / demote: OCF 1.1's, for resources marked promotable (CONTRACT.md).
+enum class ResourceAction : std::uint8_t { start, stop, monitor, validate, promote, demote };
 const char* to_string(ResourceAction action);
 ResourceAction to_resource_action(agent::ScriptAction action);
 
-// HACLUSTER_ROLE: start runs as primary, stop as standby; a monitor says which
-// role the node holds the group in.
+// HACLUSTER_ROLE: start and promote run as primary, stop and demote as standby
+// (the start of a promotable resource too: it starts unpromoted); a monitor says
+// which role the node holds the group in.
 enum class Role : std::uint8_t { primary, standby };
 const char* to_string(Role role);
 
@@ -32,6 +34,7 @@ inline constexpr int ocf_success = 0;
 inline constexpr int ocf_unimplemented = 3;
 inline constexpr int ocf_not_running = 7;
 inline constexpr int ocf_running_promoted = 8;
+inline constexpr int ocf_failed_promoted = 9;
 inline constexpr int ocf_degraded = 190;
 inline constexpr int ocf_degraded_promoted = 191;
 
@@ -39,10 +42,12 @@ inline constexpr int ocf_degraded_promoted = 191;
 bool succeeded(const agent::ExecStatus status, int exit_code);
 inline bool succeeded(const ProcessResult& r) { return succeeded(r.status, r.exit_code); }
 
-// What a monitor found: 0 running (also 8 running promoted, 190/191 running
-// degraded, OCF's codes), 7 stopped, anything else (other codes, timeouts,
-// signals, spawn errors) failed.
-enum class ResourceState : std::uint8_t { running, stopped, failed };
+// What a monitor found: 0 running (also 190 running degraded, OCF's codes), 8
+// running promoted (also 191 promoted degraded), 7 stopped, anything else (9
+// failed promoted, other codes, timeouts, signals, spawn errors) failed.
+enum class ResourceState : std::uint8_t { running, promoted, stopped, failed };
+// Running in any role: what a resource that is not promotable must be.
+inline bool is_running(ResourceState s) { return s == ResourceState::running || s == ResourceState::promoted; }
 const char* to_string(ResourceState state);
 ResourceState monitor_state(const ProcessResult& result);
 // The same for the resource's class: an lsb:NAME `status` says 3 for stopped

@@ -451,3 +451,77 @@ TEST_CASE("ocf:heartbeat:Dummy from Debian passes validate-all and starts in a g
 }
 
 }  // namespace hacluster::resources::test
+
+namespace hacluster::resources::test {
+namespace {
+
+std::vector<ResourceConfig> promotable_group(const std::vector<ResourceConfig>& plain) {
+    // a and c promotable, b not: b depends on both being promoted.
+    std::vector<ResourceConfig> list = plain;
+    list[0].promotable = true;
+    list[2].promotable = true;
+    return list;
+}
+
+GroupAction unpromoted(std::uint64_t op, ScriptAction what) {
+    GroupAction a = action(op, what);
+    a.scope = Scope::unpromoted;
+    return a;
+}
+
+}  // namespace
+
+TEST_CASE("promotable: the group start starts and promotes them first, the stop demotes them last", "[group][promotable]") {
+    Harness h;
+    h.make(promotable_group(h.resources({"a", "b", "c"})));
+    const auto started = h.run(action(1, ScriptAction::start));
+    REQUIRE(started);
+    CHECK(started->status == ExecStatus::done);
+    CHECK(started->exit_code == 0);
+    CHECK(h.log() == Lines{"a start", "c start", "a promote", "c promote", "b start"});
+    const auto stopped = h.run(action(2, ScriptAction::stop));
+    REQUIRE(stopped);
+    CHECK(stopped->exit_code == 0);
+    CHECK(h.log() == Lines{"a start", "c start", "a promote", "c promote", "b start", "b stop", "c demote",
+                           "a demote"});
+}
+
+TEST_CASE("promotable: the unpromoted scope starts and stops only the promotable ones", "[group][promotable]") {
+    Harness h;
+    h.make(promotable_group(h.resources({"a", "b", "c"})));
+    REQUIRE(h.run(unpromoted(1, ScriptAction::start))->exit_code == 0);
+    REQUIRE(h.run(unpromoted(2, ScriptAction::stop))->exit_code == 0);
+    CHECK(h.log() == Lines{"a start", "c start", "c stop", "a stop"});
+}
+
+TEST_CASE("promotable: a failed demote stops the instance; only a failed stop fails the action", "[group][promotable]") {
+    SECTION("the stop works: the action succeeds") {
+        Harness h("\"a demote\") exit 1 ;;");
+        h.make(promotable_group(h.resources({"a", "b", "c"})));
+        const auto stopped = h.run(action(1, ScriptAction::stop));
+        REQUIRE(stopped);
+        CHECK(stopped->status == ExecStatus::done);
+        CHECK(stopped->exit_code == 0);
+        CHECK(h.log() == Lines{"b stop", "c demote", "a demote", "a stop"});
+    }
+    SECTION("the stop fails too") {
+        Harness h("\"a demote\") exit 1 ;;\n\"a stop\") exit 5 ;;");
+        h.make(promotable_group(h.resources({"a", "b", "c"})));
+        const auto stopped = h.run(action(1, ScriptAction::stop));
+        REQUIRE(stopped);
+        CHECK(stopped->exit_code == 5);
+        CHECK(stopped->resource == "a");
+    }
+}
+
+TEST_CASE("promotable: a failed promote demotes what was promoted and keeps the unpromoted instances", "[group][promotable]") {
+    Harness h("\"c promote\") exit 1 ;;");
+    h.make(promotable_group(h.resources({"a", "b", "c"})));
+    const auto started = h.run(action(1, ScriptAction::start));
+    REQUIRE(started);
+    CHECK(started->exit_code == 1);
+    CHECK(started->resource == "c");
+    CHECK(h.log() == Lines{"a start", "c start", "a promote", "c promote", "c demote", "a demote"});
+}
+
+}  // namespace hacluster::resources::test

@@ -89,16 +89,16 @@ TEST_CASE("ocf environment: OCF 1.1 variables, params as OCF_RESKEY_, timeouts i
     CHECK(std::get<std::string>(refused).find("bad-name") != std::string::npos);
 }
 
-TEST_CASE("ocf monitor codes: 8 and 190/191 are running, 7 stopped, the rest failed", "[ocf]") {
+TEST_CASE("ocf monitor codes: 190 is running, 8/191 promoted, 7 stopped, the rest (9 too) failed", "[ocf]") {
     const auto state = [](int code) {
         ProcessResult r;
         r.exit_code = code;
         return monitor_state(r);
     };
     CHECK(state(0) == ResourceState::running);
-    CHECK(state(8) == ResourceState::running);
+    CHECK(state(8) == ResourceState::promoted);
     CHECK(state(190) == ResourceState::running);
-    CHECK(state(191) == ResourceState::running);
+    CHECK(state(191) == ResourceState::promoted);
     CHECK(state(7) == ResourceState::stopped);
     for (int code : {1, 2, 3, 4, 5, 6, 9}) CHECK(state(code) == ResourceState::failed);
 }
@@ -127,6 +127,70 @@ TEST_CASE("ocf:heartbeat:Dummy from Debian's resource-agents runs unmodified", "
     CHECK(succeeded(run(ResourceAction::stop)));
     CHECK(monitor_state(run(ResourceAction::monitor)) == ResourceState::stopped);
     CHECK(succeeded(run(ResourceAction::stop)));
+}
+
+TEST_CASE("ocf:hacluster:promotable-test: stopped, unpromoted, promoted through the ocf class", "[ocf][promotable]") {
+    TempDir tmp;
+    ScriptDirs dirs;
+    dirs.ocf_root = HACLUSTER_TEST_OCF_ROOT;
+    ResourceConfig r;
+    r.name = "db";
+    r.agent = "ocf:hacluster:promotable-test";
+    r.promotable = true;
+    r.params = {{"state_dir", tmp.file("state")}};
+    const ScriptContext context{"g", "n1", 3, "test", Role::standby};
+    TestLoop loop;
+    ProcessRunner runner(loop.get());
+    const auto run = [&](ResourceAction action) { return run_action(loop, runner, r, action, context, dirs); };
+    const auto monitor = [&] { return monitor_state(run(ResourceAction::monitor), r.agent); };
+    CHECK(monitor() == ResourceState::stopped);
+    CHECK(run(ResourceAction::promote).exit_code == ocf_not_running);  // nothing to promote
+    CHECK(succeeded(run(ResourceAction::start)));
+    CHECK(monitor() == ResourceState::running);
+    CHECK(succeeded(run(ResourceAction::promote)));
+    CHECK(run(ResourceAction::monitor).exit_code == ocf_running_promoted);
+    CHECK(monitor() == ResourceState::promoted);
+    CHECK(succeeded(run(ResourceAction::start)));  // idempotent: stays promoted
+    CHECK(monitor() == ResourceState::promoted);
+    {
+        std::ofstream(tmp.file("state/n1/db.monitor.fail")) << "";
+        const ProcessResult failed = run(ResourceAction::monitor);
+        CHECK(failed.exit_code == ocf_failed_promoted);
+        CHECK(monitor_state(failed, r.agent) == ResourceState::failed);
+        std::filesystem::remove(tmp.file("state/n1/db.monitor.fail"));
+    }
+    CHECK(succeeded(run(ResourceAction::demote)));
+    CHECK(monitor() == ResourceState::running);
+    CHECK(succeeded(run(ResourceAction::demote)));  // idempotent
+    CHECK(succeeded(run(ResourceAction::stop)));
+    CHECK(monitor() == ResourceState::stopped);
+    CHECK(succeeded(run(ResourceAction::stop)));
+
+    // HACLUSTER_ROLE: a promotable resource starts as standby, is promoted as primary.
+    const auto role = [&](ResourceAction action) {
+        const auto spec = std::get<ProcessSpec>(script_spec(r, action, context, dirs));
+        return std::find(spec.env.begin(), spec.env.end(), "HACLUSTER_ROLE=primary") != spec.env.end();
+    };
+    CHECK_FALSE(role(ResourceAction::start));
+    CHECK(role(ResourceAction::promote));
+    CHECK_FALSE(role(ResourceAction::demote));
+
+    // meta-data and validate-all, as a cluster manager's tooling calls them.
+    ProcessSpec meta;
+    meta.argv = {(dirs.ocf_root / "resource.d/hacluster/promotable-test").string(), "meta-data"};
+    meta.cwd = "/";
+    meta.env = {std::string("PATH=") + script_path};
+    meta.timeout = upper_bound;
+    std::optional<ProcessResult> described;
+    runner.run(meta, [&](std::uint64_t, ProcessResult res) { described = std::move(res); });
+    REQUIRE(loop.run_until([&] { return described.has_value(); }));
+    CHECK(described->exit_code == 0);
+    CHECK(described->output.find("<action name=\"promote\"") != std::string::npos);
+    meta.argv[1] = "validate-all";  // no state_dir: not configured
+    std::optional<ProcessResult> validated;
+    runner.run(meta, [&](std::uint64_t, ProcessResult res) { validated = std::move(res); });
+    REQUIRE(loop.run_until([&] { return validated.has_value(); }));
+    CHECK(validated->exit_code == 6);
 }
 
 TEST_CASE("lsb:NAME runs an init script: start, stop, and status as the monitor", "[lsb]") {

@@ -540,6 +540,7 @@ TEST_CASE("config_hash", "[config]") {
             {"away_from", [](ClusterConfig& c) { c.groups[0].away_from = {"db"}; }},
             {"after", [](ClusterConfig& c) { c.groups[0].after = {"db"}; }},
             {"group order", [](ClusterConfig& c) { std::swap(c.groups[0], c.groups[1]); }},
+            {"promotable", [](ClusterConfig& c) { c.groups[1].promotable = true; }},
             {"group removed", [](ClusterConfig& c) { c.groups.pop_back(); }},
             // Length prefixes keep different splits of the same characters apart.
             {"address split", [](ClusterConfig& c) {

@@ -495,7 +495,7 @@ TEST_CASE("unknown keys are errors at every level", "[config_loader]") {
         require_single_error(
             j, "groups[0].resources[0].param",
             {"unknown key (known: agent, failure_expiry_s, max_failures, monitor_interval_ms, "
-             "monitor_timeout_ms, name, params, start_timeout_ms, stop_timeout_ms)"});
+             "monitor_timeout_ms, name, params, promotable, start_timeout_ms, stop_timeout_ms)"});
     }
     SECTION("failure_expiry_s is an integer of seconds from 0") {
         j["groups"][0]["resources"][0]["failure_expiry_s"] = -1;
@@ -633,6 +633,21 @@ TEST_CASE("resource rules", "[config_loader]") {
         require_single_error(j, "groups[1].resources[0].agent", {"systemd:--now", "must not begin with '-'"});
         j["groups"][1]["resources"][0]["agent"] = "systemd:nginx.servic";
         require_single_error(j, "groups[1].resources[0].agent", {"is not a unit type"});
+    }
+    SECTION("promotable: a boolean, makes the group promotable, not for lsb or systemd agents") {
+        j["groups"][1]["resources"][0]["agent"] = "ocf:hacluster:promotable-test";
+        j["groups"][1]["resources"][0]["promotable"] = true;
+        const DaemonConfig loaded = require_loads(j.dump());
+        CHECK(loaded.resources[1][0].promotable);
+        CHECK(loaded.cluster.groups[1].promotable);
+        CHECK_FALSE(loaded.cluster.groups[0].promotable);
+        j["groups"][1]["resources"][0]["promotable"] = "yes";
+        require_single_error(j, "groups[1].resources[0].promotable", {"a boolean"});
+        j["groups"][1]["resources"][0]["promotable"] = true;
+        j["groups"][1]["resources"][0]["agent"] = "lsb:postgresql";
+        require_single_error(j, "groups[1].resources[0].promotable", {"no promote/demote"});
+        j["groups"][1]["resources"][0]["agent"] = "systemd:postgresql.service";
+        require_single_error(j, "groups[1].resources[0].promotable", {"no promote/demote"});
     }
     SECTION("an OCF agent's params are shell identifiers") {
         j["groups"][1]["resources"][0]["agent"] = "ocf:heartbeat:IPaddr2";
