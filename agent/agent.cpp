@@ -43,6 +43,8 @@ const char* to_string(out::TransitionKind kind) {
         case K::stopped: return "stopped";
         case K::stop_failed: return "stop_failed";
         case K::released: return "released";
+        case K::ready: return "ready";
+        case K::not_ready: return "not_ready";
         case K::standby: return "standby";
         case K::online: return "online";
         case K::unhealthy: return "unhealthy";
@@ -106,7 +108,11 @@ Agent::State::State(const ClusterConfig& cfg, NodeId self_id, const wire::Authen
     grants.resize(config.groups.size());
     groups.resize(config.groups.size());
     fences.resize(config.nodes.size());
-    for (GroupState& group : groups) group.anchors.resize(config.nodes.size());
+    for (GroupId g = 0; g < groups.size(); ++g) {
+        groups[g].anchors.resize(config.nodes.size());
+        // Not eligible before the shell says its unpromoted instance runs.
+        groups[g].ready = !config.groups[g].promotable;
+    }
     for (const PersistedVote& vote : options.votes) {
         if (vote.group >= grants.size() || vote.term < grants[vote.group].max_term) continue;
         grants[vote.group].max_term = vote.term;
@@ -160,6 +166,7 @@ void Agent::State::step(const Input& input) {
                    [this](const in::FenceDone& f) { on_fence_done(f); },
                    [this](const in::Probed& p) { on_probed(p); },
                    [this](const in::Health& h) { on_health(h); },
+                   [this](const in::GroupReady& r) { on_group_ready(r); },
                },
                input);
     evaluate();
@@ -291,17 +298,20 @@ void Agent::State::update_roles() {
                 }
                 if (assigned_here && !standby && !unhealthy && !leaving &&
                     quorum == wire::QuorumState::won &&
-                    !(gs.failed_until && now < *gs.failed_until) && !policy.blocked(g) &&
+                    !unavailable_here(g) && !policy.blocked(g) &&
                     gs.relearn != Relearn::probing && !found_elsewhere(g) && may_claim_here(g)) {
                     begin_claim(g);
                 }
                 break;
             case Role::claiming:
-                if (moved_away || leaving || standby || unhealthy || !assigned) {
-                    abandon_claim(g, leaving     ? "leaving"
-                                     : standby   ? "standby"
-                                     : unhealthy ? "unhealthy"
-                                                 : "not_assigned");
+                if (moved_away || leaving || standby || unhealthy || !assigned ||
+                    unavailable_here(g)) {
+                    const char* why = leaving                  ? "leaving"
+                                      : standby                  ? "standby"
+                                      : unhealthy                ? "unhealthy"
+                                      : !assigned || moved_away ? "not_assigned"
+                                                                 : "not_ready";
+                    abandon_claim(g, why);
                     break;
                 }
                 update_lease(g);
@@ -496,6 +506,23 @@ void Agent::State::on_health(const in::Health& health) {
     urgent = true;
 }
 
+void Agent::State::on_group_ready(const in::GroupReady& report) {
+    if (report.group >= groups.size() || !config.groups[report.group].promotable) return;
+    GroupState& gs = groups[report.group];
+    if (gs.ready == report.ready) return;
+    gs.ready = report.ready;
+    transition(report.ready ? out::TransitionKind::ready : out::TransitionKind::not_ready, report.group, self,
+               gs.term, report.reason);
+    urgent = true;
+}
+
+// A node that holds the group runs its promoted instance: readiness is about the
+// unpromoted one, so it never moves a group that runs.
+bool Agent::State::unavailable_here(GroupId g) const {
+    const GroupState& gs = groups[g];
+    return (gs.failed_until && now < *gs.failed_until) || (!gs.ready && !holds(g));
+}
+
 void Agent::State::on_supervisor_stop(const in::SupervisorStop& report) {
     if (report.group >= groups.size()) return;
     const GroupId g = report.group;
@@ -618,7 +645,7 @@ wire::Heartbeat Agent::State::build_heartbeat() {
         }
     }
     for (GroupId g = 0; g < groups.size(); ++g) {
-        if (groups[g].failed_until && now < *groups[g].failed_until) hb.failed_groups.push_back(g);
+        if (unavailable_here(g)) hb.failed_groups.push_back(g);
     }
     fill_policy(hb);
     for (const PendingRequest& p : pending_requests) hb.requests.push_back(p.request);
@@ -699,6 +726,10 @@ View Agent::view() const {
         if (s.pins[g].node != no_node && s.now < s.pins[g].until) {
             gv.pinned_to = s.pins[g].node;
             gv.pinned_until = s.pins[g].until;
+        }
+        gv.ready_here = gs.ready;
+        for (NodeId n = 0; n < s.config.nodes.size(); ++n) {
+            if (s.node_eligible(g, n)) gv.eligible.push_back(n);
         }
         v.groups.push_back(gv);
         const GrantState& gr = s.grants[g];

@@ -95,6 +95,8 @@ struct GroupView {
     bool found = false;                // after maintenance: found running here, unsettled
     NodeId pinned_to = no_node;        // a switchover --ttl in force (design §3.6)
     std::optional<Instant> pinned_until;
+    bool ready_here = true;            // promotable: this node's unpromoted instance is ready
+    std::vector<NodeId> eligible;      // nodes that may run it now, as this node sees them
 };
 
 // This node's vote for one group (docs/design.md §4).

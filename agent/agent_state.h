@@ -80,6 +80,7 @@ struct GroupState {
     std::optional<Instant> retry_stop_at;   // after a failed stop
     int failed_stops = 0;                   // in a row, for the retry backoff
     bool supervisor_stopping = false;       // the supervisor's stop is in flight
+    bool ready = true;                      // in::GroupReady; promotable groups start false
     std::string stop_reason;
     Relearn relearn = Relearn::none;
     std::optional<Instant> probe_sent;  // asked again when no answer comes
@@ -204,6 +205,8 @@ struct Agent::State {
     void on_supervisor_stop(const in::SupervisorStop& report);
     void on_group_failed(const in::GroupFailed& failure);
     void on_health(const in::Health& health);
+    void on_group_ready(const in::GroupReady& report);
+    bool unavailable_here(GroupId g) const;  // start failed recently, or instance not ready
     Term mint_term();
     void on_shutdown();
     void update_roles();

@@ -117,6 +117,17 @@ struct Health {
     bool healthy = true;
     std::string reason;
 };
+// A promotable group's unpromoted instance here (README "Promotable resources"):
+// ready when it runs and its monitors find it healthy, not ready when it cannot be
+// kept running. A node is eligible for a promotable group only while its instance
+// is ready (it starts not ready); the node announces it in failed_groups. Ignored
+// for groups that are not promotable. The group this node holds is not affected:
+// its instance is the promoted one, watched as the group.
+struct GroupReady {
+    GroupId group = 0;
+    bool ready = false;
+    std::string reason;  // e.g. "unpromoted_running", "start_failed_db"
+};
 }  // namespace in
 
 // now, given with every input, must be read after the input arrived (a packet
@@ -124,7 +135,7 @@ struct Health {
 // than the moment it really received the heartbeat (design §4.2).
 using Input = std::variant<in::Tick, in::Packet, in::ScriptDone, in::Command, in::Shutdown,
                            in::SupervisorStop, in::GroupFailed, in::FenceDone, in::Probed,
-                           in::Health>;
+                           in::Health, in::GroupReady>;
 
 namespace out {
 struct Send {
@@ -178,6 +189,8 @@ enum class TransitionKind : std::uint8_t {
     stopped,
     stop_failed,
     released,
+    ready,      // this node's unpromoted instance of a promotable group is ready
+    not_ready,  // ... is not: the node is not eligible for the group
     standby,
     online,
     unhealthy,  // this node's health checks failed (in::Health)

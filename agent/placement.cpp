@@ -97,7 +97,7 @@ bool Agent::State::node_eligible(GroupId g, NodeId n) const {
     if (!eligible_node[g][n]) return false;
     if (n == self) {
         return !standby && !unhealthy && !leaving && quorum == wire::QuorumState::won &&
-               !(groups[g].failed_until && now < *groups[g].failed_until);
+               !unavailable_here(g);
     }
     const wire::Heartbeat* hb = last_of(n);
     if (!hb) return false;

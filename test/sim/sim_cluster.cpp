@@ -95,6 +95,7 @@ SimCluster::SimCluster(SimOptions options)
     for (NodeId n = 0; n < nodes_.size(); ++n) {
         Node& node = nodes_[n];
         node.guards.assign(config_.groups.size(), std::nullopt);
+        node.ready.assign(config_.groups.size(), true);
         node.guard_terms.assign(config_.groups.size(), 0);
         node.dead_grants.assign(config_.groups.size(), DeadGrant{});
         if (options_.clocks == ClockSetup::ideal) {
@@ -225,6 +226,10 @@ void SimCluster::boot(NodeId n) {
     // The shell's timer has its own phase on every node.
     start_ticks(n, Duration(node_prng_.below(static_cast<std::uint64_t>(config_.timing.tick.count()))));
     tell_health(n);
+    // The shell starts the unpromoted instances after its start-up probe.
+    for (GroupId g = 0; g < config_.groups.size(); ++g) {
+        if (config_.groups[g].promotable && node.ready[g]) step(n, agent::in::GroupReady{g, true, "unpromoted_running"});
+    }
 }
 
 void SimCluster::tell_health(NodeId n) {
@@ -241,6 +246,16 @@ void SimCluster::set_health(NodeId n, bool healthy, const std::string& reason) {
     node.unhealthy = !healthy;
     node.health_reason = reason;
     tell_health(n);
+}
+
+void SimCluster::set_ready(NodeId n, GroupId g, bool ready) {
+    Node& node = nodes_.at(n);
+    if (node.ready.at(g) == ready) return;
+    node.ready[g] = ready;
+    note(line_prefix(n) + " sim: " + group_name(g) + (ready ? " instance ready" : " instance not ready"));
+    if (node.status == NodeStatus::up && node.agent) {
+        step(n, agent::in::GroupReady{g, ready, ready ? "unpromoted_running" : "unpromoted_failed"});
+    }
 }
 
 void SimCluster::start_ticks(NodeId n, Duration first_after) {
@@ -786,6 +801,13 @@ void SimCluster::resume(NodeId n) {
         if (node.status != NodeStatus::up || node.daemon_gen != gen) return;
         step(n, report);
     }
+    // The keeper's readiness reports made while the daemon was stopped.
+    for (GroupId g = 0; g < config_.groups.size(); ++g) {
+        if (node.status != NodeStatus::up || node.daemon_gen != gen) return;
+        if (config_.groups[g].promotable && node.agent->view().groups.at(g).ready_here != node.ready[g]) {
+            step(n, agent::in::GroupReady{g, node.ready[g], node.ready[g] ? "unpromoted_running" : "unpromoted_failed"});
+        }
+    }
     for (const agent::in::ScriptDone& done : results) {
         if (node.status != NodeStatus::up || node.daemon_gen != gen) return;
         step(n, done);
@@ -912,6 +934,7 @@ void SimCluster::heal_all() {
         nodes_[n].next_start.clear();
         nodes_[n].next_stop.clear();
         if (nodes_[n].status == NodeStatus::paused) resume(n);
+        for (GroupId g = 0; g < config_.groups.size(); ++g) set_ready(n, g, true);
     }
     for (NodeId n = 0; n < nodes_.size(); ++n) set_health(n, true, "all health checks pass");
     for (NodeId n = 0; n < nodes_.size(); ++n) {

@@ -217,6 +217,10 @@ public:
     // the machine: it holds across daemon restarts (a new daemon's checks find the
     // same trouble) and a paused daemon hears of it when it resumes.
     void set_health(NodeId node, bool healthy, const std::string& reason);
+    // A promotable group's unpromoted instance on the node (in::GroupReady): ready
+    // unless set otherwise. It is the machine's: it holds across daemon restarts.
+    void set_ready(NodeId node, GroupId group, bool ready);
+    bool ready(NodeId node, GroupId group) const { return nodes_.at(node).ready.at(group); }
 
     // ---- for the fault generator ----
     agent::Prng& fault_prng() { return fault_prng_; }
@@ -299,6 +303,7 @@ private:
         // agent on this node; survives daemon kills and machine crashes.
         std::vector<agent::PersistedVote> disk_votes;
         std::optional<agent::Policy> disk_policy;  // out::PersistPolicy, like votes
+        std::vector<bool> ready;  // per group: its unpromoted instance (set_ready)
     };
     // Datagrams that arrive while a node is paused: the socket buffer keeps only
     // the last few (the brief's "blocked process").

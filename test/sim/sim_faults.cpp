@@ -11,7 +11,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-enum class FaultKind : std::uint8_t { crash, kill, pause, partition, flap, drift, delay, leave, health };
+enum class FaultKind : std::uint8_t { crash, kill, pause, partition, flap, drift, delay, leave, health, ready };
 
 Duration between(agent::Prng& prng, Duration lo, Duration hi) {
     if (hi <= lo) return lo;
@@ -214,6 +214,20 @@ void fire(SimCluster& sim, FaultKind kind, SimTime heal_at) {
             sim.after(between(prng, 300ms, 5s), [&sim, n] { sim.set_health(n, true, "all health checks pass"); });
             break;
         }
+        case FaultKind::ready: {
+            // The unpromoted instance of a promotable group fails on some node (the
+            // primary too: its own readiness must not move it) and comes back.
+            std::vector<GroupId> promotable;
+            for (GroupId g = 0; g < config.groups.size(); ++g) {
+                if (config.groups[g].promotable) promotable.push_back(g);
+            }
+            if (promotable.empty()) break;
+            const GroupId g = promotable[prng.below(promotable.size())];
+            const NodeId n = pick_victim(sim);
+            sim.set_ready(n, g, false);
+            sim.after(between(prng, 200ms, 4s), [&sim, n, g] { sim.set_ready(n, g, true); });
+            break;
+        }
     }
 }
 
@@ -246,6 +260,7 @@ void schedule_faults(SimCluster& sim, const FaultKnobs& knobs, SimTime heal_at) 
         {FaultKind::flap, knobs.flap_per_min},         {FaultKind::drift, knobs.drift_per_min},
         {FaultKind::delay, knobs.delay_per_min},       {FaultKind::leave, knobs.leave_per_min},
         {FaultKind::health, knobs.health_per_min},
+        {FaultKind::ready, knobs.ready_per_min},
     };
     agent::Prng& prng = sim.fault_prng();
     for (const auto& [kind, per_min] : rates) {

@@ -19,6 +19,7 @@ struct FaultKnobs {
     std::uint32_t delay_per_min = 2;      // delay spike on everything to and from a node
     std::uint32_t leave_per_min = 1;      // graceful leave, back 0.5..4 s later
     std::uint32_t health_per_min = 2;     // a node's health checks fail, pass again 0.3..5 s later
+    std::uint32_t ready_per_min = 4;      // a promotable group's instance not ready for 0.2..4 s
     // Background link trouble on every link until the heal point.
     std::uint32_t loss_ppm = 5'000;
     std::uint32_t duplicate_ppm = 5'000;

@@ -69,6 +69,11 @@ agent::ClusterConfig sweep_config(const SweepOptions& options) {
         config.groups[1].after = {config.groups[0].name};
         if (config.groups.size() >= 3) config.groups[2].away_from = {config.groups[0].name};
     }
+    // Every second group promotable (g2, g4, ...): readiness faults hit those. Not
+    // with relations, whose sweep judges placement rules on plain groups.
+    if (options.relations != Relations::linked) {
+        for (std::size_t g = 1; g < config.groups.size(); g += 2) config.groups[g].promotable = true;
+    }
     if (options.fencing) with_fencing(config);
     return config;
 }

@@ -63,6 +63,7 @@ const Knob knobs[] = {
     {"delay-rate", "delay spikes per minute (+2-200 ms on a node's traffic for 0.5-4 s)", &FaultKnobs::delay_per_min, rate_max},
     {"leave-rate", "graceful leaves per minute (back 0.5-4 s later)", &FaultKnobs::leave_per_min, rate_max},
     {"health-rate", "health check failures per minute (a node unhealthy for 0.3-5 s)", &FaultKnobs::health_per_min, rate_max},
+    {"ready-rate", "promotable instances not ready per minute (0.2-4 s)", &FaultKnobs::ready_per_min, rate_max},
     {"loss-ppm", "datagram loss on every link, parts per million", &FaultKnobs::loss_ppm, ppm_max},
     {"dup-ppm", "datagram duplication", &FaultKnobs::duplicate_ppm, ppm_max},
     {"reorder-ppm", "datagrams delayed by up to 20 ms extra", &FaultKnobs::reorder_ppm, ppm_max},
@@ -138,7 +139,7 @@ void print_help() {
         "  --seed=N             first seed (default 1)\n"
         "  --runs=R             number of runs (default 100)\n"
         "  --nodes=N            nodes n1..nN, 1-64 (default 3)\n"
-        "  --groups=G           groups g1..gG, 1-64, priorities rotated (default 2)\n"
+        "  --groups=G           groups g1..gG, 1-64, priorities rotated, every second one promotable (default 2)\n"
         "  --links=L            links (addresses per node), 1-4 (default 2)\n"
         "  --relations          g2 with and after g1, g3 away_from g1 (design 3.4)\n"
         "  --duration=S         simulated seconds per run (default 30)\n"
