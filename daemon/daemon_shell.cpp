@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <utility>
@@ -72,6 +73,13 @@ DaemonShell::DaemonShell(uv_loop_t* loop, DaemonConfig config, agent::NodeId sel
       health_(loop, config_.cluster.nodes.at(self).name, config_.health_checks),
       hooks_(loop, config_.hooks) {
     actions_.on_failed([this](const agent::in::GroupFailed& failed) { feed(failed); });
+    actions_.on_ready([this](const agent::in::GroupReady& ready) {
+        if (stepping_) {
+            ready_reports_.push_back(ready);
+        } else {
+            feed(ready);
+        }
+    });
     const std::size_t groups = config_.cluster.groups.size();
     lost_at_.resize(groups);
     lost_from_.resize(groups);
@@ -259,6 +267,16 @@ void DaemonShell::feed(const agent::Input& input) {
 }
 
 void DaemonShell::step(const agent::Input& input) {
+    stepping_ = true;
+    step_once(input);
+    // Bounded: a keeper reports only changes, and only when its plan changed.
+    for (int round = 0; round < 8 && !ready_reports_.empty() && agent_ && !left_; ++round) {
+        for (const agent::in::GroupReady& r : std::exchange(ready_reports_, {})) step_once(r);
+    }
+    stepping_ = false;
+}
+
+void DaemonShell::step_once(const agent::Input& input) {
     agent_->step(now(), input);
     execute(agent_->take_outputs());
     if (!agent_) return;
@@ -267,6 +285,15 @@ void DaemonShell::step(const agent::Input& input) {
     // which group lost its primary (failover timing in status).
     agent::View view = agent_->view();
     hook_quorum_ = view.quorum;
+    for (const agent::GroupView& g : view.groups) {
+        const std::vector<std::string>& members = config_.cluster.groups[g.group].nodes;
+        UnpromotedPlan plan;
+        plan.wanted = !view.standby && !view.leaving &&
+                      std::find(members.begin(), members.end(), node_name(self_)) != members.end();
+        plan.held_here = g.role == agent::Role::starting || g.role == agent::Role::primary ||
+                         g.role == agent::Role::stopping || g.role == agent::Role::stop_failed;
+        actions_.keep_unpromoted(g.group, plan);
+    }
     std::vector<agent::GroupView> groups = std::move(view.groups);
     for (std::size_t g = 0; g < groups.size() && g < hook_roles_.size(); ++g) hook_roles_[g] = groups[g].role;
     for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -521,6 +548,7 @@ nlohmann::json DaemonShell::status() const {
     nlohmann::json groups = nlohmann::json::array();
     for (const agent::GroupView& g : v.groups) {
         const agent::Role role = g.role;
+        const std::optional<std::string> instance_here = actions_.unpromoted_state(g.group);
         std::string state = g.holder == agent::no_node ? "stopped" : "running";
         if (role == agent::Role::starting) state = "starting";
         if (role == agent::Role::stopping) state = "stopping";
@@ -544,12 +572,26 @@ nlohmann::json DaemonShell::status() const {
             const ResourceConfig& r = config_.resources[g.group][i];
             const bool here = role == agent::Role::primary || role == agent::Role::starting ||
                               role == agent::Role::stopping;
+            std::string res_state = role == agent::Role::stop_failed ? "failed" : here ? "running" : "stopped";
+            // Elsewhere a promotable resource runs unpromoted (daemon/unpromoted_keeper.h).
+            if (r.promotable && instance_here && !here && role != agent::Role::stop_failed) res_state = *instance_here;
+            if (r.promotable && role == agent::Role::primary) res_state = "promoted";
             resources.push_back({{"name", r.name},
                                  {"agent", r.agent},
-                                 {"state", role == agent::Role::stop_failed ? "failed"
-                                           : here                          ? "running"
-                                                                           : "stopped"},
+                                 {"state", res_state},
                                  {"fail_count", i < fail_counts.size() ? fail_counts[i] : 0}});
+        }
+        nlohmann::json promotable = nullptr;
+        if (c.groups[g.group].promotable) {
+            // Nodes ready to be promoted: online, eligible, their unpromoted instance
+            // running (as this node sees them), the primary aside.
+            nlohmann::json ready = nlohmann::json::array();
+            for (const agent::NodeId n : g.eligible) {
+                if (n != g.holder) ready.push_back(node_name(n));
+            }
+            promotable = {{"instance_here", instance_here ? nlohmann::json(*instance_here) : nlohmann::json(nullptr)},
+                          {"ready_here", g.ready_here},
+                          {"unpromoted", ready}};
         }
         groups.push_back({{"name", c.groups[g.group].name},
                           {"state", state},
@@ -564,6 +606,7 @@ nlohmann::json DaemonShell::status() const {
                           {"blocked", g.blocked},
                           {"pin", pin_of(g, t, c)},
                           {"resources", resources}});
+        if (!promotable.is_null()) groups.back()["promotable"] = promotable;
     }
     return {{"cluster", c.cluster},
             {"node", node_name(self_)},

@@ -20,6 +20,7 @@
 #include "daemon/hmac_sha256.h"
 #include "daemon/hook_runner.h"
 #include "daemon/udp_transport.h"
+#include "daemon/unpromoted_keeper.h"
 #include "resources/uv_handle.h"
 
 namespace hacluster::daemon {
@@ -40,6 +41,14 @@ public:
     virtual void on_failed(std::function<void(const agent::in::GroupFailed&)>) {}
     // Per resource of the group, in config order (empty: not tracked).
     virtual std::vector<std::int64_t> fail_counts(agent::GroupId) const { return {}; }
+
+    // Promotable groups (daemon/unpromoted_keeper.h): whether this node should run
+    // the unpromoted instance, and whether the core holds the group here.
+    virtual void keep_unpromoted(agent::GroupId, UnpromotedPlan) {}
+    // The instance became ready / not ready: the shell feeds it to the core.
+    virtual void on_ready(std::function<void(const agent::in::GroupReady&)>) {}
+    // The unpromoted instance here, for status (nullopt: not a promotable group).
+    virtual std::optional<std::string> unpromoted_state(agent::GroupId) const { return std::nullopt; }
 
     // The start-up probe: `monitor` of every resource; done(found) from the loop,
     // found[g] when any resource of group g is not cleanly stopped.
@@ -110,6 +119,7 @@ private:
     void settle_found(agent::GroupId g, const agent::GroupView& view);
     void feed(const agent::Input& input);
     void step(const agent::Input& input);
+    void step_once(const agent::Input& input);
     void execute(std::vector<agent::Output> outputs);
     void record(const agent::out::Transition& t);
     void notify_hooks(const agent::out::Transition& t, std::chrono::system_clock::time_point wall);
@@ -152,6 +162,10 @@ private:
     };
     std::vector<Found> found_;
     std::vector<agent::in::SupervisorStop> early_reports_;  // read before the core existed
+    // Readiness reports made while the core is being stepped (a keeper reacting
+    // to the plan it was just given): fed right after that step.
+    std::vector<agent::in::GroupReady> ready_reports_;
+    bool stepping_ = false;
     bool left_ = false;
     bool leave_pending_ = false;  // SIGTERM before the core existed
     // What hooks are told as HACLUSTER_PREVIOUS_STATE: this node's role per group

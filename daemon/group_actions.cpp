@@ -18,7 +18,27 @@ ScriptGroupActions::ScriptGroupActions(uv_loop_t* loop, const DaemonConfig& conf
         executors_.push_back(std::make_unique<resources::GroupExecutor>(runner_, std::move(info), options));
         monitors_.push_back(std::make_unique<GroupMonitor>(loop, *executors_.back(), static_cast<agent::GroupId>(g),
                                                            config.cluster.groups[g], config.resources[g]));
+        keepers_.push_back(config.cluster.groups[g].promotable
+                               ? std::make_unique<UnpromotedKeeper>(loop, *executors_.back(),
+                                                                    static_cast<agent::GroupId>(g),
+                                                                    config.cluster.groups[g], config.resources[g])
+                               : nullptr);
     }
+}
+
+void ScriptGroupActions::keep_unpromoted(agent::GroupId group, UnpromotedPlan plan) {
+    if (group < keepers_.size() && keepers_[group]) keepers_[group]->plan(plan);
+}
+
+void ScriptGroupActions::on_ready(std::function<void(const agent::in::GroupReady&)> ready) {
+    for (auto& k : keepers_) {
+        if (k) k->on_ready(ready);
+    }
+}
+
+std::optional<std::string> ScriptGroupActions::unpromoted_state(agent::GroupId group) const {
+    if (group >= keepers_.size() || !keepers_[group]) return std::nullopt;
+    return std::string(keepers_[group]->state());
 }
 
 void ScriptGroupActions::run(const agent::out::RunScript& run, Done done) {
@@ -71,10 +91,13 @@ void ScriptGroupActions::probe(Probed done) {
     for (std::size_t g = 0; g < executors_.size(); ++g) {
         for (const resources::ResourceConfig& r : executors_[g]->info().resources) {
             executors_[g]->monitor(r.name, resources::MonitorRequest{0, resources::Role::standby, "probe"},
-                                   [pending, g](resources::MonitorResult result) {
-                                       if (result.state != resources::ResourceState::stopped) {
-                                           pending->found[g] = true;
-                                       }
+                                   [pending, g, promotable = r.promotable](resources::MonitorResult result) {
+                                       // An unpromoted instance is not the group: it
+                                       // runs on every eligible node.
+                                       const bool idle = result.state == resources::ResourceState::stopped ||
+                                                         (promotable && result.state ==
+                                                                            resources::ResourceState::running);
+                                       if (!idle) pending->found[g] = true;
                                        if (--pending->left == 0) pending->done(pending->found);
                                    });
         }

@@ -8,6 +8,7 @@
 #include "daemon/config_loader.h"
 #include "daemon/daemon_shell.h"
 #include "daemon/group_monitor.h"
+#include "daemon/unpromoted_keeper.h"
 #include "resources/group_executor.h"
 #include "resources/process_runner.h"
 
@@ -21,6 +22,9 @@ public:
     void watch(agent::GroupId group, std::optional<agent::Term> term) override;
     void on_failed(std::function<void(const agent::in::GroupFailed&)> failed) override;
     std::vector<std::int64_t> fail_counts(agent::GroupId group) const override;
+    void keep_unpromoted(agent::GroupId group, UnpromotedPlan plan) override;
+    void on_ready(std::function<void(const agent::in::GroupReady&)> ready) override;
+    std::optional<std::string> unpromoted_state(agent::GroupId group) const override;
     void probe(Probed done) override;
     // Every script's process group as it starts and ends (ProcessRunner::observe_groups).
     void observe_groups(resources::ProcessRunner::GroupObserver observer) {
@@ -34,6 +38,7 @@ private:
     resources::ProcessRunner runner_;
     std::vector<std::unique_ptr<resources::GroupExecutor>> executors_;  // per group
     std::vector<std::unique_ptr<GroupMonitor>> monitors_;  // per group; after executors_: destroyed first
+    std::vector<std::unique_ptr<UnpromotedKeeper>> keepers_;  // per group; null unless promotable
     std::map<std::uint64_t, agent::GroupId> ops_;
     std::vector<std::chrono::nanoseconds> kill_grace_;  // per group
     std::vector<agent::Duration> stop_timeout_;         // per group

@@ -437,8 +437,73 @@ test_health_check() {
   check "the VIP stays on $new (failback never)" [ "$(ha_vip_holders)" = "$new" ]
 }
 
+# The promotable test agent's role on NODE: stopped, unpromoted or promoted.
+db_role() { cat "$HA_DIR/prom/$1/db.state" 2>/dev/null || echo stopped; }
+# Nodes whose instance is promoted, space-separated.
+promoted_nodes() {
+  local i out=""
+  for ((i = 1; i <= HA_NODES; i++)); do
+    [ "$(db_role "n$i")" = promoted ] && out+="${out:+ }n$i"
+  done
+  echo "$out"
+}
+# Samples every 20 ms for SECONDS; fails if two instances are ever promoted.
+never_two_promoted() {
+  local end=$(( $(date +%s%N) + $1 * 1000000000 ))
+  while [ "$(date +%s%N)" -lt "$end" ]; do
+    if [ "$(promoted_nodes | wc -w)" -gt 1 ]; then
+      echo "two promoted at $(date +%T.%N): $(promoted_nodes)"
+      return 1
+    fi
+    sleep 0.02
+  done
+}
+# status_field ASKED PYTHON_EXPR: evaluates EXPR on ASKED's status JSON (as s).
+status_field() {
+  ha_ctl "$1" --json status | python3 -c 'import json, sys; s = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"
+}
+
+# A promotable resource (test/agents: ocf:hacluster:promotable-test) before the
+# VIP: unpromoted on every node, promoted where the group is primary.
+test_promotable() {
+  export OCF_ROOT; OCF_ROOT=$(cd "$(dirname "$0")/../agents/ocf" && pwd)
+  local prom_dir; prom_dir=$(mktemp -d /tmp/hacluster-prom-XXXXXX)
+  HA_RESOURCES_EXTRA="{\"name\": \"db\", \"agent\": \"ocf:hacluster:promotable-test\", \"promotable\": true,
+                       \"monitor_interval_ms\": 200, \"params\": {\"state_dir\": \"$prom_dir\"}}, " \
+    fresh_cluster prom
+  ln -s "$prom_dir" "$HA_DIR/prom"
+  local old others="" n; old=$(ha_vip_holders)
+  for n in n1 n2 n3; do [ "$n" != "$old" ] && others+="${others:+ }$n"; done
+  check "db is promoted on the VIP holder $old" ha_wait '[ "$(promoted_nodes)" = "'"$old"'" ]' 5
+  for n in $others; do
+    check "db runs unpromoted on $n" ha_wait '[ "$(db_role '"$n"')" = unpromoted ]' 5
+  done
+  check "status lists the unpromoted instances ($others)" \
+    ha_wait '[ "$(status_field "'"$old"'" "\" \".join(s[\"groups\"][0][\"promotable\"][\"unpromoted\"])")" = "'"$others"'" ]' 5
+  check "status shows db promoted on $old" \
+    [ "$(status_field "$old" 's["groups"][0]["resources"][0]["state"]')" = promoted ]
+
+  ip -n "$(ha_ns "$old")" link set eth0 down
+  check "another node is promoted after cutting $old's link" \
+    ha_wait 'p=$(promoted_nodes); [ -n "$p" ] && [ "$p" != "'"$old"'" ]' 5
+  check "never two promoted after the failover" never_two_promoted 2
+  local new; new=$(ha_vip_holders | tr ' ' '\n' | grep -v "^$old$" | head -1)
+  check "the new VIP holder $new is the promoted one" [ "$(promoted_nodes)" = "$new" ]
+  check "the isolated $old is demoted, not stopped" [ "$(db_role "$old")" = unpromoted ]
+  ip -n "$(ha_ns "$old")" link set eth0 up
+  sleep 2
+  check "after the heal only $new is promoted ($(promoted_nodes))" [ "$(promoted_nodes)" = "$new" ]
+  check "and $old still runs unpromoted" [ "$(db_role "$old")" = unpromoted ]
+  check "status on $new lists $old as unpromoted" \
+    ha_wait '[[ " $(status_field "'"$new"'" "\" \".join(s[\"groups\"][0][\"promotable\"][\"unpromoted\"])") " == *" '"$old"' "* ]]' 5
+  check "status on $old says its instance is unpromoted" \
+    [ "$(status_field "$old" 's["groups"][0]["promotable"]["instance_here"]')" = unpromoted ]
+  unset OCF_ROOT
+  rm -rf "$prom_dir"
+}
+
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks fencing maintenance health_check)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks fencing maintenance health_check promotable)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"

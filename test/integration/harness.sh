@@ -84,7 +84,8 @@ ha_resource_json() {
 
 # The config of the 3-node cluster. HA_CONFIG_EXTRA and HA_GROUP_EXTRA add members
 # to the top level and to the group, each ending in a comma (the benchmark's lease
-# and stop budget: test/bench/lib.sh).
+# and stop budget: test/bench/lib.sh); HA_RESOURCES_EXTRA resources before the
+# VIP's, ending in a comma.
 ha_write_config() {
   local nodes="" members="" i
   for ((i = 1; i <= HA_NODES; i++)); do
@@ -98,7 +99,7 @@ ha_write_config() {
  ${HA_CONFIG_EXTRA:-}
  "auth_key_file": "$HA_DIR/authkey",
  "groups": [{"name": "web", "nodes": [$members], "failback": false, ${HA_GROUP_EXTRA:-}
-             "resources": [$(ha_resource_json)]}]}
+             "resources": [${HA_RESOURCES_EXTRA:-}$(ha_resource_json)]}]}
 JSON
 }
 
