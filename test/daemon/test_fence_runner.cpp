@@ -119,3 +119,38 @@ TEST_CASE("fence runner: agent names resolve under the agent directory, absolute
     d.host_map = {{"n1", "10"}};
     CHECK(daemon::fence_input(d, agent::FenceAction::reboot, "n1") == "action=reboot\nplug=10\nport=10\nnodename=n1\n");
 }
+
+// Debian's own fence_dummy (package fence-agents, installed by scripts/deps.sh),
+// run unmodified: its "file" type powers a plug off by writing "off" to
+// status_file, and its "fail" type always fails.
+TEST_CASE("fence runner: Debian's fence_dummy, unmodified, powers off and fails as told", "[fence]") {
+    const std::filesystem::path fence_dummy = "/usr/sbin/fence_dummy";
+    INFO("needs Debian's fence-agents package (scripts/deps.sh installs it)");
+    REQUIRE(std::filesystem::exists(fence_dummy));
+    test::TempDir dir;
+    const auto status_file = dir.path / "n2.status";
+    {
+        std::ofstream out(status_file);
+        out << "on";  // no newline: fence_dummy compares the whole file with "on"
+    }
+    agent::ClusterConfig c;
+    c.cluster = "t";
+    for (const char* name : {"n1", "n2"}) c.nodes.push_back({name, {"198.18.0.1"}, 1});
+    agent::FenceDevice failing{"broken", "fence_dummy", {{"type", "fail"}}, {}, {}};
+    agent::FenceDevice working{"dummy", fence_dummy.string(), {{"status_file", status_file.string()}}, {}, {}};
+    c.fencing.devices = {failing, working};
+    c.fencing.timeout = 10s;
+    Run run;
+    {
+        daemon::FenceRunner fence(&run.loop, c, "/usr/sbin");
+        fence.run(agent::out::Fence{3, 1, 1}, [&](const agent::in::FenceDone& d) { run.done = d; });
+        // Python agents start slowly on a loaded machine: up to 4 × 5 s.
+        for (int i = 0; i < 4 && !run.done; ++i) test::run_until(&run.loop, [&] { return run.done.has_value(); });
+        REQUIRE(run.done.has_value());
+        INFO(run.done->message);
+        CHECK(run.done->ok);
+        CHECK(read(status_file) == "off");
+        CHECK(fence.status()["n2"]["device"] == "dummy");
+    }
+    uv_run(&run.loop, UV_RUN_NOWAIT);
+}
