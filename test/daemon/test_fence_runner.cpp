@@ -136,7 +136,8 @@ TEST_CASE("fence runner: Debian's fence_dummy, unmodified, powers off and fails 
     agent::ClusterConfig c;
     c.cluster = "t";
     for (const char* name : {"n1", "n2"}) c.nodes.push_back({name, {"198.18.0.1"}, 1});
-    agent::FenceDevice failing{"broken", "fence_dummy", {{"type", "fail"}}, {}, {}};
+    // power_timeout 1: it gives up after 1 s on its own (its default is 20 s).
+    agent::FenceDevice failing{"broken", "fence_dummy", {{"type", "fail"}, {"power_timeout", "1"}}, {}, {}};
     agent::FenceDevice working{"dummy", fence_dummy.string(), {{"status_file", status_file.string()}}, {}, {}};
     c.fencing.devices = {failing, working};
     c.fencing.timeout = 10s;
@@ -150,7 +151,7 @@ TEST_CASE("fence runner: Debian's fence_dummy, unmodified, powers off and fails 
         INFO(run.done->message);
         CHECK(run.done->ok);
         CHECK(read(status_file) == "off");
-        CHECK(fence.status()["n2"]["device"] == "dummy");
+        CHECK(fence.status()["n2"]["device"] == "dummy");  // after "broken" failed
     }
     uv_run(&run.loop, UV_RUN_NOWAIT);
 }
