@@ -315,7 +315,12 @@ void Agent::State::update_roles() {
                     break;
                 }
                 update_lease(g);
-                if (gs.lease_end && now < *gs.lease_end - timing[g].stop_lead) begin_start(g);
+                // The relations are checked again at the start (design §3.4): a
+                // group with and after D may have claimed while D was primary here,
+                // and D may have stopped since.
+                if (gs.lease_end && now < *gs.lease_end - timing[g].stop_lead && may_claim_here(g)) {
+                    begin_start(g);
+                }
                 break;
             case Role::starting:
             case Role::primary:
