@@ -402,7 +402,7 @@ void DaemonShell::record(const agent::out::Transition& t) {
     const std::string group = t.group ? config_.cluster.groups[*t.group].name : "";
     logger("agent")->log(level_of(t.kind), "{}{}{} | node={} term={} reason={}", agent::to_string(t.kind),
                          group.empty() ? "" : " ", group, node_name(t.node), t.term, t.reason);
-    nlohmann::json e = {{"at", rfc3339_ms(wall)},
+    nlohmann::json e = {{"at", iso_time(wall)},
                         {"kind", agent::to_string(t.kind)},
                         {"node", node_name(t.node)},
                         {"group", t.group ? nlohmann::json(group) : nlohmann::json(nullptr)},
@@ -429,7 +429,7 @@ void DaemonShell::record(const agent::out::Transition& t) {
         last_failover_ = {{"group", group},
                           {"from", node_name(*lost_from_[g])},
                           {"to", node_name(self_)},
-                          {"at", rfc3339_ms(wall)},
+                          {"at", iso_time(wall)},
                           {"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                               wall - *lost_at_[g])
                                               .count()}};

@@ -1,5 +1,7 @@
 #include "daemon/hook_events.h"
 
+#include "daemon/wall_time.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -39,17 +41,6 @@ std::vector<std::string> known_hook_events() {
     return names;
 }
 
-std::string rfc3339_ms(std::chrono::system_clock::time_point t) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-    return buf;
-}
-
 namespace {
 constexpr std::string_view event_variables[] = {
     "HACLUSTER_EVENT", "HACLUSTER_DETAIL", "HACLUSTER_NODE", "HACLUSTER_LOCAL_NODE", "HACLUSTER_CLUSTER",
@@ -78,7 +69,7 @@ HookEvent make_hook_event(const agent::out::Transition& t, const HookFacts& fact
         "HACLUSTER_GROUP=" + facts.group,
         "HACLUSTER_TERM=" + std::to_string(t.term),
         "HACLUSTER_REASON=" + reason,
-        "HACLUSTER_TIME=" + rfc3339_ms(facts.at),
+        "HACLUSTER_TIME=" + iso_time(facts.at),
         "HACLUSTER_TIME_MS=" + std::to_string(ms),
         "HACLUSTER_PREVIOUS_STATE=" + facts.previous_state,
         "HACLUSTER_SEQUENCE=" + std::to_string(facts.sequence),

@@ -45,7 +45,4 @@ bool is_event_variable(std::string_view name);
 
 HookEvent make_hook_event(const agent::out::Transition& t, const HookFacts& facts);
 
-// RFC 3339 UTC with milliseconds: 2026-11-22T23:35:01.042Z.
-std::string rfc3339_ms(std::chrono::system_clock::time_point t);
-
 }  // namespace hacluster::daemon

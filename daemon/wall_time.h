@@ -1,5 +1,6 @@
 #pragma once
-// Wall-clock times as operators read them in status and events.
+// Wall-clock times as operators read them in status, events and hooks
+// (HACLUSTER_TIME): RFC 3339, UTC, milliseconds.
 #include <chrono>
 #include <string>
 
