@@ -59,6 +59,8 @@ const char* to_string(out::TransitionKind kind) {
         case K::maintenance_off: return "maintenance_off";
         case K::cleanup: return "cleanup";
         case K::found_running: return "found_running";
+        case K::escalating: return "escalating";
+        case K::self_fencing: return "self_fencing";
     }
     return "unknown";
 }
@@ -167,6 +169,7 @@ void Agent::State::step(const Input& input) {
                    [this](const in::Probed& p) { on_probed(p); },
                    [this](const in::Health& h) { on_health(h); },
                    [this](const in::GroupReady& r) { on_group_ready(r); },
+                   [this](const in::Escalated& e) { on_escalated(e); },
                },
                input);
     evaluate();
@@ -221,7 +224,7 @@ std::optional<Instant> Agent::State::sent_time(Seq s) const {
 // granters holding a majority of votes acknowledged while granting this term.
 void Agent::State::update_lease(GroupId g) {
     GroupState& gs = groups[g];
-    if (gs.role == Role::standby || gs.role == Role::stop_failed) {
+    if (gs.role == Role::standby) {
         gs.lease_end.reset();
         return;
     }
@@ -241,7 +244,15 @@ void Agent::State::update_lease(GroupId g) {
             break;
         }
     }
-    gs.lease_end = anchor ? std::optional<Instant>(*anchor + timing[g].lease) : std::nullopt;
+    const bool stopping = gs.role == Role::stopping || gs.role == Role::stop_failed;
+    if (anchor) {
+        gs.lease_end = *anchor + timing[g].lease;
+    } else if (!stopping) {
+        gs.lease_end.reset();
+    }
+    // else: a stopping holder whose anchors were forgotten keeps the last end it
+    // knew: a granter forgets us only after its grant hold, which ends after that
+    // (design §4.8), so escalating by it is never late.
     if (gs.resumed_lease_end) {
         // Renewals for this process or for the previous one extend the same votes
         // (same holder, same term): the later of the two ends holds.
@@ -251,6 +262,10 @@ void Agent::State::update_lease(GroupId g) {
             gs.lease_end = gs.resumed_lease_end;
         }
     }
+    if (stopping) {
+        escalate_if_due(g);
+        return;
+    }
 
     const bool lease_ok = gs.lease_end && now < *gs.lease_end - timing[g].stop_lead;
     if ((gs.role == Role::starting || gs.role == Role::primary) && !lease_ok) {
@@ -259,13 +274,56 @@ void Agent::State::update_lease(GroupId g) {
     if (gs.role == Role::starting || gs.role == Role::primary) emit_guard(g);
 }
 
+// design §4.8: a stop still unconfirmed escalate_lead before the lease ends (the
+// node is cut off: connected, the granters renew a stopping holder) cannot be
+// waited for any longer. The shell kills, removes addresses and answers.
+void Agent::State::escalate_if_due(GroupId g) {
+    GroupState& gs = groups[g];
+    HA_ASSERT(gs.role == Role::stopping || gs.role == Role::stop_failed);
+    // The supervisor's stop (after a resume) escalates on its own guard.
+    if (gs.escalated || gs.supervisor_stopping || !gs.lease_end) return;
+    if (now < *gs.lease_end - timing[g].escalate_lead) return;
+    if (options.safety == Safety::unsafe_no_escalation) return;
+    gs.escalated = true;
+    const std::optional<std::uint64_t> op = std::exchange(gs.op, std::nullopt);
+    gs.retry_stop_at.reset();
+    gs.role = Role::stop_failed;  // unknown until the shell answers: keep blocking others
+    transition(out::TransitionKind::escalating, g, self, gs.term,
+               op ? "stop_not_confirmed" : "stop_failed_not_confirmed");
+    outputs.emplace_back(out::Escalate{g, gs.term, op});
+    urgent = true;
+}
+
+void Agent::State::on_escalated(const in::Escalated& report) {
+    if (report.group >= groups.size()) return;
+    const GroupId g = report.group;
+    GroupState& gs = groups[g];
+    if (!gs.escalated || report.term != gs.term || gs.role != Role::stop_failed) return;
+    if (report.covered == in::Covered::yes) {
+        // Every resource was an address, and it is gone: the group is down here.
+        gs.failed_stops = 0;
+        gs.relearn = Relearn::none;
+        transition(out::TransitionKind::stopped, g, self, gs.term, "escalated_addresses_removed");
+        become_standby(g, "escalated_addresses_removed");
+        return;
+    }
+    if (!gs.self_fenced) {
+        gs.self_fenced = true;
+        transition(out::TransitionKind::self_fencing, g, self, gs.term, "stop_not_confirmed");
+        outputs.emplace_back(out::SelfFence{g, gs.term, "stop_not_confirmed"});
+    }
+    // Still here (self_fence command or off): keep trying to stop; a success releases.
+    gs.retry_stop_at = now + timing[g].stop_retry;
+    urgent = true;
+}
+
 void Agent::State::emit_guard(GroupId g) {
     GroupState& gs = groups[g];
     if (!gs.lease_end) return;
     const Instant stop_at = *gs.lease_end - timing[g].stop_lead;
     if (gs.guard_sent == stop_at) return;
     gs.guard_sent = stop_at;
-    outputs.emplace_back(out::Guard{g, gs.term, stop_at});
+    outputs.emplace_back(out::Guard{g, gs.term, stop_at, *gs.lease_end - timing[g].escalate_lead});
 }
 
 void Agent::State::update_roles() {
@@ -355,6 +413,8 @@ void Agent::State::begin_claim(GroupId g) {
     GroupState& gs = groups[g];
     gs.role = Role::claiming;
     gs.term = mint_term();
+    gs.escalated = false;
+    gs.self_fenced = false;
     std::fill(gs.anchors.begin(), gs.anchors.end(), std::nullopt);
     gs.lease_end.reset();
     gs.released_until.reset();
@@ -412,12 +472,14 @@ void Agent::State::become_standby(GroupId g, const std::string& reason) {
     gs.resumed_lease_end.reset();
     gs.retry_stop_at.reset();
     gs.supervisor_stopping = false;
+    gs.escalated = false;
+    gs.self_fenced = false;
     std::fill(gs.anchors.begin(), gs.anchors.end(), std::nullopt);
     gs.released_term = gs.term;
     gs.released_until = now + timing[g].grant_hold + config.timing.timeout;
     if (gs.guard_sent) {
         gs.guard_sent.reset();
-        outputs.emplace_back(out::Guard{g, gs.term, std::nullopt});
+        outputs.emplace_back(out::Guard{g, gs.term, std::nullopt, std::nullopt});
     }
     transition(out::TransitionKind::released, g, self, gs.term,
                was_claiming ? "claim_abandoned_" + reason : reason);
@@ -475,7 +537,7 @@ void Agent::State::on_script_done(const in::ScriptDone& done) {
             // State unknown: keep holding (nobody may take over while we say
             // stop_failed) and retry (design §4.5).
             gs.role = Role::stop_failed;
-            gs.lease_end.reset();
+            // lease_end stays: a cut-off node escalates by it (design §4.8).
             // Fast retries first (a stop that fails fast may still finish inside
             // its budget), then back off to about a second.
             const int shift = std::min(gs.failed_stops++, 7);

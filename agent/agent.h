@@ -15,8 +15,13 @@
 namespace hacluster::agent {
 
 // Deliberately broken behaviour, only for proving that the simulator's checker
-// can fail (hacluster-sim --unsafe-skip-lease). Never set by the daemon.
-enum class Safety : std::uint8_t { normal, unsafe_skip_lease };
+// can fail (hacluster-sim --unsafe-skip-lease, --unsafe-no-escalation). Never set
+// by the daemon.
+enum class Safety : std::uint8_t {
+    normal,
+    unsafe_skip_lease,     // grants ignore a grant still held by another node
+    unsafe_no_escalation,  // a stop that overruns the lease is left running (no out::Escalate)
+};
 
 // A vote this node must remember across restarts (design §4.1): the highest
 // term it ever granted for a group and to whom. The shell stores every

@@ -80,6 +80,10 @@ struct GroupState {
     std::optional<Instant> retry_stop_at;   // after a failed stop
     int failed_stops = 0;                   // in a row, for the retry backoff
     bool supervisor_stopping = false;       // the supervisor's stop is in flight
+    // design §4.8: out::Escalate went out for this tenure (once), and out::SelfFence
+    // after an escalation that did not cover the group.
+    bool escalated = false;
+    bool self_fenced = false;
     bool ready = true;                      // in::GroupReady; promotable groups start false
     std::string stop_reason;
     Relearn relearn = Relearn::none;
@@ -206,6 +210,8 @@ struct Agent::State {
     void on_group_failed(const in::GroupFailed& failure);
     void on_health(const in::Health& health);
     void on_group_ready(const in::GroupReady& report);
+    void on_escalated(const in::Escalated& report);
+    void escalate_if_due(GroupId g);
     bool unavailable_here(GroupId g) const;  // start failed recently, or instance not ready
     Term mint_term();
     void on_shutdown();

@@ -576,4 +576,13 @@ const char* to_string(FenceAction action) {
     return "unknown";
 }
 
+const char* to_string(SelfFence action) {
+    switch (action) {
+        case SelfFence::reboot: return "reboot";
+        case SelfFence::command: return "command";
+        case SelfFence::off: return "off";
+    }
+    return "unknown";
+}
+
 }  // namespace hacluster::agent

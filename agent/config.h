@@ -73,6 +73,15 @@ struct FencingConfig {
     bool covers(const std::string& node) const;
 };
 
+// What a node does when a stop of one of its groups cannot be confirmed before
+// its lease ends and the resources are not all addresses it removed itself
+// (docs/design.md §4.8): the last step of the escalation.
+enum class SelfFence : std::uint8_t {
+    reboot,   // the kernel reboots at once (sysrq 'b', as sbd does): nothing runs on
+    command,  // an operator's executable is run, given the group and term (tests, IPMI)
+    off,      // nothing: the group may run on two nodes (--check-config says so)
+};
+
 struct ClusterConfig {
     std::string cluster;
     std::vector<NodeConfig> nodes;
@@ -80,6 +89,9 @@ struct ClusterConfig {
     QuorumConfig quorum;
     std::vector<GroupConfig> groups;
     FencingConfig fencing;
+    // Local behaviour, not part of the config hash: every node may choose its own.
+    // reboot: the guarantee holds whatever a stop does (sbd, Pacemaker's on-fail=fence).
+    SelfFence self_fence = SelfFence::reboot;
 
     std::uint32_t total_votes() const;
     std::uint32_t majority() const { return total_votes() / 2 + 1; }
@@ -106,6 +118,7 @@ inline constexpr Duration min_lease_margin = std::chrono::milliseconds(2);
 
 std::uint64_t config_hash(const ClusterConfig& config);
 const char* to_string(FenceAction action);
+const char* to_string(SelfFence action);
 std::uint64_t cluster_id(const std::string& cluster_name);
 
 }  // namespace hacluster::agent

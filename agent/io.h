@@ -128,6 +128,17 @@ struct GroupReady {
     bool ready = false;
     std::string reason;  // e.g. "unpromoted_running", "start_failed_db"
 };
+// What the shell's escalation (out::Escalate) achieved: covered when every
+// resource of the group is an address the shell removed and saw gone (a native
+// vip, IPaddr2's ip, ...): nothing of the group can run here any more. Otherwise
+// the core self-fences (out::SelfFence). term is the Escalate's.
+enum class Covered : std::uint8_t { no, yes };
+struct Escalated {
+    GroupId group = 0;
+    Term term = 0;
+    Covered covered = Covered::no;
+    std::string message;  // what was killed and removed, or what failed
+};
 }  // namespace in
 
 // now, given with every input, must be read after the input arrived (a packet
@@ -135,7 +146,7 @@ struct GroupReady {
 // than the moment it really received the heartbeat (design §4.2).
 using Input = std::variant<in::Tick, in::Packet, in::ScriptDone, in::Command, in::Shutdown,
                            in::SupervisorStop, in::GroupFailed, in::FenceDone, in::Probed,
-                           in::Health, in::GroupReady>;
+                           in::Health, in::GroupReady, in::Escalated>;
 
 namespace out {
 struct Send {
@@ -162,10 +173,31 @@ struct Reply {
 // The supervisor's instruction for one group: if the core has not renewed this by
 // stop_at (local clock), stop the group so that it is down before the lease ends.
 // stop_at == nullopt: the group is not held here, nothing to guard.
+// escalate_at: if that stop has not succeeded by then, the supervisor escalates
+// as the core would (out::Escalate, design §4.8): kill, remove addresses,
+// self-fence unless the addresses were the whole group.
 struct Guard {
     GroupId group = 0;
     Term term = 0;
     std::optional<Instant> stop_at;
+    std::optional<Instant> escalate_at;
+};
+// design §4.8: the group's stop was not confirmed escalate_lead before the lease
+// ends. At once, without forking or waiting: SIGKILL the process group of the
+// group's action in flight (op, if any), remove every address the group's
+// resources hold through netlink, and answer with in::Escalated.
+struct Escalate {
+    GroupId group = 0;
+    Term term = 0;
+    std::optional<std::uint64_t> op;
+};
+// The last step (design §4.8): the node cannot prove the group is down here
+// before the lease ends elsewhere; the shell carries out the configured
+// self_fence (reboot, command, or off) at once.
+struct SelfFence {
+    GroupId group = 0;
+    Term term = 0;
+    std::string reason;
 };
 // The record of a decision or an observed change; the shell logs it and turns it
 // into hooks, the simulator into golden transcripts.
@@ -205,6 +237,8 @@ enum class TransitionKind : std::uint8_t {
     maintenance_off,  // managed again: probing what runs where
     cleanup,          // fail counts and failures of the group forgotten here
     found_running,    // the probe after maintenance found it running here
+    escalating,       // a stop not confirmed before the lease ends: kill, remove addresses
+    self_fencing,     // ... and what ran was not only addresses: self_fence
 };
 struct Transition {
     TransitionKind kind = TransitionKind::node_up;
@@ -242,7 +276,7 @@ struct Fence {
 
 using Output = std::variant<out::Send, out::RunScript, out::CancelScript, out::Reply, out::Guard,
                             out::Transition, out::LeaveDone, out::PersistVote, out::Fence, out::Probe,
-                            out::PersistPolicy>;
+                            out::PersistPolicy, out::Escalate, out::SelfFence>;
 
 const char* to_string(out::TransitionKind kind);
 const char* to_string(ExecStatus status);

@@ -159,7 +159,7 @@ void Agent::State::enter_maintenance(GroupId g) {
         become_standby(g, "maintenance");
     } else if (gs.guard_sent) {
         gs.guard_sent.reset();
-        outputs.emplace_back(out::Guard{g, gs.term, std::nullopt});
+        outputs.emplace_back(out::Guard{g, gs.term, std::nullopt, std::nullopt});
     }
     placement[g].switch_to = no_node;
 }

@@ -35,9 +35,12 @@ GroupTiming group_timing(const ClusterConfig& config, const GroupConfig& group) 
     const std::int64_t rho = t.max_clock_drift_ppm;
     GroupTiming g;
     g.stop_budget = group.stop_timeout;
+    // design §4.8: a stop not confirmed by lease end - margin is escalated; the
+    // escalation (SIGKILL, netlink, sysrq: no fork, no wait) has the margin.
+    g.escalate_lead = t.lease_margin;
     // design §5 (I1): the holder notices its deadline at tick granularity, so it
-    // starts one tick early on top of the stop budget.
-    g.stop_lead = group.stop_timeout + t.tick;
+    // starts one tick early on top of the stop budget and the escalation's margin.
+    g.stop_lead = group.stop_timeout + g.escalate_lead + t.tick;
     // design §5 (I2): the holder begins stopping after `timeout` without a quorum
     // acknowledging a newer heartbeat.
     g.lease = t.timeout + g.stop_lead;
@@ -77,11 +80,21 @@ std::string explain_timing(const ClusterConfig& config) {
         const GroupTiming g = group_timing(config, group);
         out << "group " << group.name << ":\n"
             << "  lease " << ms(g.lease) << " = timeout " << ms(t.timeout) << " + stop budget "
-            << ms(g.stop_budget) << " + tick " << ms(t.tick)
+            << ms(g.stop_budget) << " + escalation margin " << ms(g.escalate_lead) << " + tick "
+            << ms(t.tick)
             << " (the primary stops itself when no quorum has acknowledged it for "
             << ms(t.timeout) << ")\n"
             << "  grant hold " << ms(g.grant_hold) << " = lease x (1 + drift) / (1 - drift) + margin "
             << ms(t.lease_margin) << " (no node votes for a new primary sooner)\n"
+            << "  a stop not done " << ms(g.escalate_lead)
+            << " before the lease ends is escalated: its process group killed, the group's "
+               "addresses removed, then self_fence "
+            << to_string(config.self_fence)
+            << (config.self_fence == SelfFence::off
+                    ? " — UNSAFE: a stop that hangs on a node cut off from the cluster leaves the "
+                      "group running on two nodes"
+                    : "")
+            << "\n"
             << "  safety margin " << ms(g.safety_margin)
             << " of real time between the old primary's latest possible stop and the earliest "
                "new start\n"

@@ -10,10 +10,13 @@
 namespace hacluster::agent {
 
 struct GroupTiming {
-    Duration lease;          // L = timeout + stop budget, on the holder's clock
+    Duration lease;          // L = timeout + stop lead, on the holder's clock
     Duration grant_hold;     // W = L * (1 + rho) / (1 - rho) + margin, on each granter's clock
     Duration stop_budget;    // the group's stop timeout
     Duration stop_lead;      // the holder starts stopping this long before its lease ends
+    // A stop not confirmed this long before the lease ends is escalated (kill,
+    // remove addresses, self-fence: design §4.8); the lease margin.
+    Duration escalate_lead;
     Duration safety_margin;  // real time between the holder's worst-case stop and the earliest new grant
     Duration failover_bound; // primary crash -> another node begins starting the group, worst case
     Duration start_failure_backoff;  // a node whose start failed is not placed there again for this long

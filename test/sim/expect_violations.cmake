@@ -1,9 +1,14 @@
 # Runs the sweep with the deliberately unsafe agent and passes only if the summary
-# line reports at least one safety violation (cmake -DSIM=<hacluster-sim> -P ...).
+# line reports at least one safety violation
+# (cmake -DSIM=<hacluster-sim> [-DFLAGS="--unsafe-... --runs=N"] -P ...).
 if(NOT SIM)
   message(FATAL_ERROR "usage: cmake -DSIM=<path to hacluster-sim> -P expect_violations.cmake")
 endif()
-execute_process(COMMAND ${SIM} --unsafe-skip-lease --runs=300
+if(NOT FLAGS)
+  set(FLAGS "--unsafe-skip-lease --runs=300")
+endif()
+separate_arguments(flag_list UNIX_COMMAND "${FLAGS}")
+execute_process(COMMAND ${SIM} ${flag_list}
                 OUTPUT_VARIABLE out
                 ERROR_VARIABLE err
                 RESULT_VARIABLE rc)

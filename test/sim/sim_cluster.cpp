@@ -60,6 +60,7 @@ const char* to_string(Behaviour behaviour) {
         case Behaviour::not_configured: return "not_configured";
         case Behaviour::slow: return "slow";
         case Behaviour::hang: return "hang";
+        case Behaviour::overrun: return "overrun";
     }
     return "unknown";
 }
@@ -97,6 +98,9 @@ SimCluster::SimCluster(SimOptions options)
         node.guards.assign(config_.groups.size(), std::nullopt);
         node.ready.assign(config_.groups.size(), true);
         node.guard_terms.assign(config_.groups.size(), 0);
+        node.guard_escalate.assign(config_.groups.size(), std::nullopt);
+        node.supervisor_busy.assign(config_.groups.size(), false);
+        node.supervisor_gen.assign(config_.groups.size(), 0);
         node.dead_grants.assign(config_.groups.size(), DeadGrant{});
         if (options_.clocks == ClockSetup::ideal) {
             node.clock = SimClock(SimTime{}, Instant(1000s), 0);
@@ -283,6 +287,15 @@ void SimCluster::step(NodeId n, const agent::Input& input) {
 void SimCluster::handle_outputs(NodeId n) {
     Node& node = nodes_[n];
     std::vector<agent::Output> outputs = node.agent->take_outputs();
+    struct AnswerEscalations {  // the shell answers an out::Escalate at once
+        SimCluster& sim;
+        ~AnswerEscalations() {
+            auto pending = std::exchange(sim.pending_escalated_, {});
+            for (auto& [node, report] : pending) {
+                if (sim.nodes_[node].status == NodeStatus::up && sim.nodes_[node].agent) sim.step(node, report);
+            }
+        }
+    } answer{*this};
     bool left = false;
     for (agent::Output& output : outputs) {
         if (auto* s = std::get_if<agent::out::Send>(&output)) {
@@ -297,6 +310,12 @@ void SimCluster::handle_outputs(NodeId n) {
             HA_ASSERT(guard->group < node.guards.size());
             node.guards[guard->group] = guard->stop_at;
             node.guard_terms[guard->group] = guard->term;
+            node.guard_escalate[guard->group] = guard->escalate_at;
+        } else if (auto* esc = std::get_if<agent::out::Escalate>(&output)) {
+            escalate(n, *esc);
+        } else if (auto* fence_self = std::get_if<agent::out::SelfFence>(&output)) {
+            self_fence(n, "self_fence group=" + config_.groups[fence_self->group].name + " term=" +
+                              std::to_string(fence_self->term));
         } else if (auto* t = std::get_if<agent::out::Transition>(&output)) {
             record_transition(n, *t);
             if (t->group && (t->kind == agent::out::TransitionKind::started ||
@@ -411,16 +430,22 @@ Behaviour SimCluster::choose_behaviour(Node& node, agent::ScriptAction action, D
         queued.pop_front();
         return b;
     }
+    return random_behaviour(action);
+}
+
+Behaviour SimCluster::random_behaviour(agent::ScriptAction action) {
     const ScriptKnobs& k = options_.scripts;
     const bool start = action == agent::ScriptAction::start;
     const std::uint64_t fail = start ? k.start_fail_ppm : k.stop_fail_ppm;
     const std::uint64_t hang = start ? k.start_hang_ppm : k.stop_hang_ppm;
     const std::uint64_t slow = start ? k.start_slow_ppm : k.stop_slow_ppm;
-    if (fail + hang + slow == 0) return Behaviour::normal;
+    const std::uint64_t overrun = start ? 0 : k.stop_overrun_ppm;
+    if (fail + hang + slow + overrun == 0) return Behaviour::normal;
     const std::uint64_t r = script_prng_.below(1'000'000);
     if (r < fail) return Behaviour::fail;
     if (r < fail + hang) return Behaviour::hang;
     if (r < fail + hang + slow) return Behaviour::slow;
+    if (r < fail + hang + slow + overrun) return Behaviour::overrun;
     return Behaviour::normal;
 }
 
@@ -429,7 +454,6 @@ void SimCluster::run_script(NodeId n, const agent::out::RunScript& run) {
     HA_ASSERT(run.group < config_.groups.size());
     const bool start = run.action == agent::ScriptAction::start;
     const Behaviour behaviour = choose_behaviour(node, run.action, run.timeout);
-    const ScriptKnobs& k = options_.scripts;
     Script script;
     script.id = next_script_id_++;
     script.op = run.op;
@@ -437,28 +461,10 @@ void SimCluster::run_script(NodeId n, const agent::out::RunScript& run) {
     script.action = run.action;
     script.origin = Origin::agent;
     script.daemon_gen = node.daemon_gen;
-    std::optional<Duration> runs_for;  // on the node's clock; nullopt: until killed
-    switch (behaviour) {
-        case Behaviour::normal:
-        case Behaviour::fail:
-        case Behaviour::not_configured:
-            runs_for = start ? random_between(script_prng_, k.start_min, k.start_max)
-                             : random_between(script_prng_, k.stop_min, k.stop_max);
-            script.exit_code = behaviour == Behaviour::fail             ? 1
-                               : behaviour == Behaviour::not_configured ? 6
-                                                                        : 0;
-            break;
-        case Behaviour::slow:
-            runs_for = random_between(script_prng_, run.timeout / 2, run.timeout * 95 / 100);
-            break;
-        case Behaviour::hang: break;
-    }
-    const bool has_timeout = run.timeout > Duration::zero();
-    if (has_timeout && (!runs_for || *runs_for >= run.timeout)) {
-        runs_for = run.timeout;  // the runner kills it (TERM, grace, KILL) and reports
-        script.status = agent::ExecStatus::timed_out;
-        script.exit_code = 0;
-    }
+    const PlannedRun planned = plan_run(behaviour, run.action, run.timeout);
+    const std::optional<Duration> runs_for = planned.runs_for;  // on the node's clock
+    script.status = planned.status;
+    script.exit_code = planned.exit_code;
     if (options_.recording == Recording::transcript) {
         note(line_prefix(n) + " sim: script " + (start ? "start" : "stop") +
              " group=" + config_.groups[run.group].name + " term=" + std::to_string(run.term) +
@@ -479,6 +485,38 @@ void SimCluster::run_script(NodeId n, const agent::out::RunScript& run) {
         schedule(ends, EventKind::script_done, n, script.id, 0);
     }
     node.scripts.push_back(script);
+}
+
+SimCluster::PlannedRun SimCluster::plan_run(Behaviour behaviour, agent::ScriptAction action,
+                                            Duration timeout) {
+    const ScriptKnobs& k = options_.scripts;
+    const bool start = action == agent::ScriptAction::start;
+    PlannedRun run;
+    switch (behaviour) {
+        case Behaviour::normal:
+        case Behaviour::fail:
+        case Behaviour::not_configured:
+            run.runs_for = start ? random_between(script_prng_, k.start_min, k.start_max)
+                                 : random_between(script_prng_, k.stop_min, k.stop_max);
+            run.exit_code = behaviour == Behaviour::fail             ? 1
+                            : behaviour == Behaviour::not_configured ? 6
+                                                                     : 0;
+            break;
+        case Behaviour::slow:
+            run.runs_for = random_between(script_prng_, timeout / 2, timeout * 95 / 100);
+            break;
+        case Behaviour::overrun:
+            run.runs_for = random_between(script_prng_, timeout * 11 / 10, timeout * 3);
+            break;
+        case Behaviour::hang: break;
+    }
+    const bool has_timeout = timeout > Duration::zero();
+    if (has_timeout && (!run.runs_for || *run.runs_for >= timeout)) {
+        run.runs_for = timeout;  // the runner kills it (TERM, grace, KILL) and reports
+        run.status = agent::ExecStatus::timed_out;
+        run.exit_code = 0;
+    }
+    return run;
 }
 
 void SimCluster::cancel_script(NodeId n, std::uint64_t op) {
@@ -515,20 +553,11 @@ void SimCluster::on_script_done(NodeId n, std::uint64_t id) {
              " group=" + config_.groups[s.group].name + " ended " + agent::to_string(s.status) +
              " exit=" + std::to_string(s.exit_code));
     }
-    if (s.origin == Origin::supervisor && node.boot_after_supervisor) {
-        restart(n);  // boots once the last of the supervisor's stops is done
+    if (s.origin == Origin::supervisor) {
+        supervisor_stop_ended(n, s.group, s.term, ok);
         return;
     }
     if (s.daemon_gen != node.daemon_gen) return;  // its daemon is gone
-    if (s.origin == Origin::supervisor) {
-        const agent::in::SupervisorStop report{s.group, s.term, agent::in::SupervisorPhase::done};
-        if (node.status == NodeStatus::paused) {
-            node.supervisor_stopped.push_back(report);
-        } else if (node.status == NodeStatus::up) {
-            step(n, report);
-        }
-        return;
-    }
     const agent::in::ScriptDone done{s.op, s.status, s.exit_code};
     if (node.status == NodeStatus::paused) {
         node.paused_results.push_back(done);
@@ -566,11 +595,23 @@ void SimCluster::kill_agent_scripts(NodeId n, std::optional<GroupId> only) {
 
 void SimCluster::supervisor_stop(NodeId n, GroupId g) {
     Node& node = nodes_[n];
-    node.guards[g].reset();
-    note(line_prefix(n) + " sim: supervisor stops group=" + config_.groups[g].name);
-    // Whatever the daemon had running for the group is killed first, so nothing
-    // it started can come up after the stop.
-    kill_agent_scripts(n, g);
+    if (!node.supervisor_busy[g]) {
+        node.guards[g].reset();
+        note(line_prefix(n) + " sim: supervisor stops group=" + config_.groups[g].name);
+        // Whatever the daemon had running for the group is killed first, so nothing
+        // it started can come up after the stop.
+        kill_agent_scripts(n, g);
+        node.supervisor_busy[g] = true;
+        const std::uint32_t gen = ++node.supervisor_gen[g];
+        // Not stopped by the guard's escalate_at: the supervisor escalates as the
+        // core would (design §4.8).
+        if (node.guard_escalate[g]) {
+            at(node.clock.when_reads(now_, *node.guard_escalate[g]), [this, n, g, gen] {
+                const Node& nd = nodes_[n];
+                if (nd.supervisor_busy[g] && nd.supervisor_gen[g] == gen) supervisor_escalate(n, g);
+            });
+        }
+    }
     Script script;
     script.id = next_script_id_++;
     script.group = g;
@@ -578,10 +619,90 @@ void SimCluster::supervisor_stop(NodeId n, GroupId g) {
     script.origin = Origin::supervisor;
     script.daemon_gen = node.daemon_gen;
     script.term = node.guard_terms[g];
-    const ScriptKnobs& k = options_.scripts;
-    schedule(node.clock.after(now_, random_between(script_prng_, k.stop_min, k.stop_max)),
-             EventKind::script_done, n, script.id, 0);
+    const Behaviour behaviour = random_behaviour(agent::ScriptAction::stop);
+    const PlannedRun planned = plan_run(behaviour, agent::ScriptAction::stop, config_.groups[g].stop_timeout);
+    script.status = planned.status;
+    script.exit_code = planned.exit_code;
+    if (behaviour != Behaviour::normal) {
+        note(line_prefix(n) + " sim: supervisor stop behaviour=" + to_string(behaviour));
+    }
+    if (planned.runs_for) {
+        const SimTime ends = node.clock.after(now_, *planned.runs_for);
+        if (behaviour != Behaviour::normal) faulty_scripts_settled_ = std::max(faulty_scripts_settled_, ends);
+        schedule(ends, EventKind::script_done, n, script.id, 0);
+    }
     node.scripts.push_back(script);
+}
+
+void SimCluster::supervisor_stop_ended(NodeId n, GroupId g, agent::Term term, bool ok) {
+    Node& node = nodes_[n];
+    if (!ok) {
+        // The supervisor retries a failed stop until it succeeds or escalates.
+        const std::uint32_t gen = node.supervisor_gen[g];
+        after(config_.timing.tick, [this, n, g, gen] {
+            const Node& nd = nodes_[n];
+            if (nd.status != NodeStatus::machine_down && nd.supervisor_busy[g] && nd.supervisor_gen[g] == gen) {
+                supervisor_stop(n, g);
+            }
+        });
+        return;
+    }
+    node.supervisor_busy[g] = false;
+    ++node.supervisor_gen[g];
+    if (node.boot_after_supervisor) {
+        restart(n);  // boots once the last of the supervisor's stops is done
+        return;
+    }
+    const agent::in::SupervisorStop report{g, term, agent::in::SupervisorPhase::done};
+    if (node.status == NodeStatus::paused) {
+        node.supervisor_stopped.push_back(report);
+    } else if (node.status == NodeStatus::up) {
+        step(n, report);
+    }
+}
+
+void SimCluster::supervisor_escalate(NodeId n, GroupId g) {
+    Node& node = nodes_[n];
+    note(line_prefix(n) + " sim: supervisor escalates group=" + config_.groups[g].name);
+    const agent::Term term = node.guard_terms[g];
+    std::erase_if(node.scripts, [g](const Script& s) { return s.origin == Origin::supervisor && s.group == g; });
+    if (address_only(g)) {
+        truth_.stop_succeeded(n, g);
+        check_split_brain(g);
+        supervisor_stop_ended(n, g, term, true);
+        return;
+    }
+    self_fence(n, "supervisor self_fence group=" + config_.groups[g].name);
+}
+
+void SimCluster::escalate(NodeId n, const agent::out::Escalate& escalate) {
+    const GroupId g = escalate.group;
+    note(line_prefix(n) + " sim: escalate group=" + config_.groups[g].name + " term=" +
+         std::to_string(escalate.term));
+    kill_agent_scripts(n, g);
+    const bool covered = address_only(g);
+    if (covered) {
+        truth_.stop_succeeded(n, g);
+        check_split_brain(g);
+    }
+    pending_escalated_.push_back({n, agent::in::Escalated{g, escalate.term,
+                                                          covered ? agent::in::Covered::yes : agent::in::Covered::no,
+                                                          covered ? "addresses removed" : "not only addresses"}});
+}
+
+void SimCluster::self_fence(NodeId n, const std::string& why) {
+    if (config_.self_fence == agent::SelfFence::off) {
+        note(line_prefix(n) + " sim: " + why + ": self_fence off, nothing happens");
+        return;
+    }
+    Node& node = nodes_[n];
+    ++node.self_fence_count;
+    power_off(n, ("self-fenced (reboot): " + why).c_str(), CountAsFault::yes);
+    const Duration down = random_between(script_prng_, options_.self_fence_reboot_min, options_.self_fence_reboot_max);
+    faulty_scripts_settled_ = std::max(faulty_scripts_settled_, now_ + down);
+    after(down, [this, n] {
+        if (nodes_[n].status == NodeStatus::machine_down) restart(n);
+    });
 }
 
 void SimCluster::on_supervisor_check(NodeId n, GroupId g, std::uint32_t pause_gen) {
@@ -677,6 +798,9 @@ void SimCluster::power_off(NodeId n, const char* why, CountAsFault count) {
     truth_.machine_crashed(n);
     for (GroupId g = 0; g < config_.groups.size(); ++g) check_split_brain(g);
     node.guards.assign(config_.groups.size(), std::nullopt);
+    node.guard_escalate.assign(config_.groups.size(), std::nullopt);
+    node.supervisor_busy.assign(config_.groups.size(), false);
+    for (std::uint32_t& gen : node.supervisor_gen) ++gen;
     node.status = NodeStatus::machine_down;
     node.boot_after_supervisor = false;
     end_daemon_state(node);
@@ -733,7 +857,7 @@ void SimCluster::restart(NodeId n) {
     if (node.status == NodeStatus::up || node.status == NodeStatus::paused) return;
     const bool supervisor_busy = std::any_of(node.scripts.begin(), node.scripts.end(), [](const Script& s) {
         return s.origin == Origin::supervisor;
-    });
+    }) || std::any_of(node.supervisor_busy.begin(), node.supervisor_busy.end(), [](bool b) { return b; });
     if (supervisor_busy) {
         node.boot_after_supervisor = true;
         return;

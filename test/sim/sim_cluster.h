@@ -40,6 +40,7 @@ enum class Behaviour : std::uint8_t {
     fail,    // exit 1 after a short random duration
     slow,    // exit 0 after 50..95% of its timeout
     hang,    // never ends on its own: the runner kills it at its timeout (timed_out)
+    overrun, // would end after 110..300% of its timeout: killed at it, half done (timed_out)
     not_configured,  // exit 6 (OCF "not configured") after a short random duration
 };
 const char* to_string(Behaviour behaviour);
@@ -49,15 +50,17 @@ struct ScriptKnobs {
     Duration start_max = std::chrono::milliseconds(50);
     Duration stop_min = std::chrono::milliseconds(2);
     Duration stop_max = std::chrono::milliseconds(20);
-    // Random misbehaviour of the agent's own scripts (the supervisor's stops always
-    // work: the model has no fencing, so a failed stop of an unreachable primary
-    // could not be made safe by any core).
+    // Random misbehaviour of the scripts. Stops that fail, hang or overrun leave
+    // the group running (state unknown): on a node cut off from the cluster only
+    // the escalation (design §4.8) makes that safe. The supervisor's stops
+    // misbehave the same way (they are the same scripts).
     std::uint32_t start_fail_ppm = 0;
     std::uint32_t start_hang_ppm = 0;
     std::uint32_t start_slow_ppm = 0;
     std::uint32_t stop_fail_ppm = 0;
     std::uint32_t stop_hang_ppm = 0;
     std::uint32_t stop_slow_ppm = 0;
+    std::uint32_t stop_overrun_ppm = 0;
 };
 
 // The simulated fence devices (docs/design.md §4.7): an attempt takes a random
@@ -108,6 +111,13 @@ struct SimOptions {
     LinkSettings network{};
     Recording recording = Recording::transcript;
     FenceKnobs fencing{};
+    // Groups whose resources are all addresses (a native vip, IPaddr2): the
+    // escalation's netlink removal stops them for sure (in::Covered::yes); the
+    // others need the self-fence. Indexed by GroupId; missing: not address-only.
+    std::vector<bool> address_only{};
+    // How long a self-fenced (rebooted) node stays down.
+    Duration self_fence_reboot_min = std::chrono::milliseconds(300);
+    Duration self_fence_reboot_max = std::chrono::seconds(3);
 };
 
 class SimCluster {
@@ -287,6 +297,12 @@ private:
         std::vector<Script> scripts;   // in flight
         std::vector<std::optional<Instant>> guards;  // per group, the supervisor's stop_at
         std::vector<agent::Term> guard_terms;        // per group, the term of that guard
+        std::vector<std::optional<Instant>> guard_escalate;  // per group, the guard's escalate_at
+        // Per group: the supervisor's stop began and has not succeeded yet (its
+        // retries and its escalation go on); the generation voids old timers.
+        std::vector<bool> supervisor_busy;
+        std::vector<std::uint32_t> supervisor_gen;
+        std::uint32_t self_fence_count = 0;
         // Supervisor stops finished while the agent was paused, to report at resume.
         std::vector<agent::in::SupervisorStop> supervisor_stopped;
         std::deque<agent::in::Packet> paused_packets;
@@ -330,7 +346,24 @@ private:
     void run_script(NodeId n, const agent::out::RunScript& run);
     void cancel_script(NodeId n, std::uint64_t op);
     Behaviour choose_behaviour(Node& node, agent::ScriptAction action, Duration timeout);
+    Behaviour random_behaviour(agent::ScriptAction action);
+    // How a run of the given behaviour ends: after runs_for (nullopt: never, until
+    // killed), with that status and exit code; a run reaching its timeout is
+    // killed there (timed_out).
+    struct PlannedRun {
+        std::optional<Duration> runs_for;
+        agent::ExecStatus status = agent::ExecStatus::done;
+        int exit_code = 0;
+    };
+    PlannedRun plan_run(Behaviour behaviour, agent::ScriptAction action, Duration timeout);
+    void supervisor_stop_ended(NodeId n, GroupId g, agent::Term term, bool ok);
     void supervisor_stop(NodeId n, GroupId g);
+    void supervisor_escalate(NodeId n, GroupId g);
+    void escalate(NodeId n, const agent::out::Escalate& escalate);
+    void self_fence(NodeId n, const std::string& why);
+    bool address_only(GroupId g) const {
+        return g < options_.address_only.size() && options_.address_only[g];
+    }
     void daemon_exit(NodeId n, NodeStatus becomes);
     void end_daemon_state(Node& node);
     void remember_grants(NodeId n);  // before the agent is destroyed
@@ -388,6 +421,8 @@ private:
     std::map<std::uint64_t, agent::out::Reply> replies_;
     std::uint64_t next_request_ = 1;
     SimTime faulty_scripts_settled_{};
+    // in::Escalated answers of this step's out::Escalate, fed after its outputs.
+    std::vector<std::pair<NodeId, agent::in::Escalated>> pending_escalated_;
     std::uint64_t events_processed_ = 0;
 };
 

@@ -250,6 +250,7 @@ ScriptKnobs faulty_scripts(const FaultKnobs& knobs) {
     s.stop_fail_ppm = knobs.stop_fail_ppm;
     s.stop_hang_ppm = knobs.stop_hang_ppm;
     s.stop_slow_ppm = knobs.stop_slow_ppm;
+    s.stop_overrun_ppm = knobs.stop_overrun_ppm;
     return s;
 }
 

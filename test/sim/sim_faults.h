@@ -25,15 +25,16 @@ struct FaultKnobs {
     std::uint32_t duplicate_ppm = 5'000;
     std::uint32_t reorder_ppm = 20'000;
     std::uint32_t corrupt_ppm = 1'000;
-    // Script trouble until the heal point. Stops are only slowed (within their
-    // timeout) by default: a failed stop of an unreachable primary cannot be made
-    // safe without fencing, which the model does not have.
+    // Script trouble until the heal point. Stops that fail, hang or overrun their
+    // budget leave the group running: a node cut off from the cluster is made safe
+    // only by the escalation (design §4.8), which these exercise.
     std::uint32_t start_fail_ppm = 20'000;
     std::uint32_t start_hang_ppm = 5'000;
     std::uint32_t start_slow_ppm = 20'000;
-    std::uint32_t stop_fail_ppm = 0;
-    std::uint32_t stop_hang_ppm = 0;
+    std::uint32_t stop_fail_ppm = 50'000;
+    std::uint32_t stop_hang_ppm = 50'000;
     std::uint32_t stop_slow_ppm = 50'000;
+    std::uint32_t stop_overrun_ppm = 50'000;
     // Fence devices (only with SweepOptions::fencing): attempts that fail, and
     // attempts slower than a lease (1-4 s).
     std::uint32_t fence_fail_ppm = 300'000;

@@ -112,6 +112,9 @@ RunResult run_seed(std::uint64_t seed, const SweepOptions& options) {
                               .slow_ppm = options.faults.fence_slow_ppm,
                               .reboot_min = 300ms,
                               .reboot_max = 5s},
+        // g1 holds only addresses (a vip): a stuck stop is ended by removing them;
+        // the other groups need the self-fence (design §4.8).
+        .address_only = {true},
     });
     const ScriptKnobs normal_scripts{};
     const SimTime heal_at = options.duration - settle_time(result.config, normal_scripts);

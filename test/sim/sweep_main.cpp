@@ -71,9 +71,10 @@ const Knob knobs[] = {
     {"script-fail-ppm", "start scripts that exit 1", &FaultKnobs::start_fail_ppm, ppm_max},
     {"script-hang-ppm", "start scripts that hang until their timeout", &FaultKnobs::start_hang_ppm, ppm_max},
     {"script-slow-ppm", "start scripts that take 50-95% of their timeout", &FaultKnobs::start_slow_ppm, ppm_max},
-    {"stop-fail-ppm", "stop scripts that exit 1 (unsafe without fencing when the node is cut off)", &FaultKnobs::stop_fail_ppm, ppm_max},
-    {"stop-hang-ppm", "stop scripts that hang until their timeout (same caveat)", &FaultKnobs::stop_hang_ppm, ppm_max},
+    {"stop-fail-ppm", "stop scripts that exit 1 (a cut-off node escalates: design 4.8)", &FaultKnobs::stop_fail_ppm, ppm_max},
+    {"stop-hang-ppm", "stop scripts that hang until their timeout (same)", &FaultKnobs::stop_hang_ppm, ppm_max},
     {"stop-slow-ppm", "stop scripts that take 50-95% of their timeout", &FaultKnobs::stop_slow_ppm, ppm_max},
+    {"stop-overrun-ppm", "stop scripts that would take 110-300% of their timeout (killed at it)", &FaultKnobs::stop_overrun_ppm, ppm_max},
     {"fence-fail-ppm", "fence attempts that fail (with --fencing)", &FaultKnobs::fence_fail_ppm, ppm_max},
     {"fence-slow-ppm", "fence attempts that take 1-4 s, beyond a lease (with --fencing)", &FaultKnobs::fence_slow_ppm, ppm_max},
 };
@@ -147,6 +148,9 @@ void print_help() {
         "  --no-faults          set every rate and ppm below to 0\n"
         "  --unsafe-skip-lease  run every agent with Safety::unsafe_skip_lease (the\n"
         "                       checker must then report violations)\n"
+        "  --unsafe-no-escalation  stops may overrun the lease and nothing escalates\n"
+        "                       (no kill, no address removal, no self-fence: design 4.8);\n"
+        "                       the checker must then report violations\n"
         "  --fencing            a fence device on every node: the coordinator fences\n"
         "                       silent holders (fenced nodes reboot 0.3-5 s later)\n"
         "  --verbose            print the full log of failing runs\n"
@@ -191,6 +195,11 @@ Args parse(int argc, char** argv) {
         }
         if (arg == "--unsafe-skip-lease") {
             args.sweep.safety = agent::Safety::unsafe_skip_lease;
+            args.knobs_given.emplace_back(arg);
+            continue;
+        }
+        if (arg == "--unsafe-no-escalation") {
+            args.sweep.safety = agent::Safety::unsafe_no_escalation;
             args.knobs_given.emplace_back(arg);
             continue;
         }
