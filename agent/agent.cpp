@@ -154,6 +154,9 @@ std::vector<Output> Agent::take_outputs() { return std::exchange(s_->outputs, {}
 
 void Agent::State::step(const Input& input) {
     if (left) return;
+    // What the supervisor did while we were frozen comes before our own deadlines:
+    // a lease that ran out meanwhile was its to stop, not ours to escalate (§4.8).
+    if (const auto* report = std::get_if<in::SupervisorStop>(&input)) on_supervisor_stop(*report);
     // Deadlines first: a lease that ran out while we were not scheduled must be
     // acted on before anything else (design §4.3).
     for (GroupId g = 0; g < groups.size(); ++g) update_lease(g);
@@ -163,7 +166,7 @@ void Agent::State::step(const Input& input) {
                    [this](const in::ScriptDone& d) { on_script_done(d); },
                    [this](const in::Command& c) { on_command(c); },
                    [this](const in::Shutdown&) { on_shutdown(); },
-                   [this](const in::SupervisorStop& s) { on_supervisor_stop(s); },
+                   [](const in::SupervisorStop&) {},  // above
                    [this](const in::GroupFailed& f) { on_group_failed(f); },
                    [this](const in::FenceDone& f) { on_fence_done(f); },
                    [this](const in::Probed& p) { on_probed(p); },

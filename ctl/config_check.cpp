@@ -9,6 +9,7 @@
 #include "ctl/text_table.h"
 #include "daemon/config_loader.h"
 #include "daemon/ocf_defaults.h"
+#include "daemon/stop_budgets.h"
 
 namespace hacluster::ctl {
 
@@ -56,6 +57,12 @@ ExitCode check_config(const std::filesystem::path& file, OutputFormat format, st
         out << timing_json(file, config.cluster).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     } else {
         out << "config OK: " << terminal_safe(file.string()) << "\n" << agent::explain_timing(config.cluster);
+        // Line by line: agent paths come from the file and are shown terminal-safe.
+        const std::string text = daemon::explain_stop_budgets(config);
+        std::string_view budgets = text;
+        for (std::size_t end; (end = budgets.find('\n')) != std::string_view::npos; budgets.remove_prefix(end + 1)) {
+            out << terminal_safe(budgets.substr(0, end)) << "\n";
+        }
     }
     return ExitCode::ok;
 }

@@ -639,7 +639,8 @@ void read_group(Reader& r, const json& v, const std::string& path, DaemonConfig&
     r.optional(v, path, "away_from", group.away_from, strings);
     r.optional(v, path, "after", group.after, strings);
     r.optional(v, path, "start_timeout_ms", group.start_timeout, duration);
-    r.optional(v, path, "stop_timeout_ms", group.stop_timeout, duration);
+    std::optional<agent::Duration> stop_budget;
+    r.optional(v, path, "stop_timeout_ms", stop_budget, duration);
     if (const json* list = Reader::find(v, "resources")) {
         const std::string list_path = child_path(path, "resources");
         if (r.array(*list, list_path)) {
@@ -648,6 +649,10 @@ void read_group(Reader& r, const json& v, const std::string& path, DaemonConfig&
             }
         }
     }
+    // The stop budget inside the lease (design §5): the group's own, else what its
+    // resources' stops may take one after the other.
+    config.stop_budget_set.push_back(stop_budget.has_value());
+    group.stop_timeout = stop_budget ? *stop_budget : resources::group_stop_budget(resources);
     group.promotable = std::any_of(resources.begin(), resources.end(),
                                    [](const ResourceConfig& res) { return res.promotable; });
 }
@@ -725,6 +730,38 @@ void read_fence_device(Reader& r, const json& v, const std::string& path, agent:
     }
 }
 
+std::optional<agent::SelfFence> read_self_fence_action(Reader& r, const json& v, const std::string& path) {
+    const auto name = r.string(v, path);
+    if (!name) return std::nullopt;
+    if (*name == "reboot") return agent::SelfFence::reboot;
+    if (*name == "command") return agent::SelfFence::command;
+    if (*name == "off") return agent::SelfFence::off;
+    r.add(path, "must be \"reboot\", \"command\" or \"off\", got " + quote(*name));
+    return std::nullopt;
+}
+
+// "self_fence": "reboot" | "off" | {"action": "command", "command": "/path"} (design §4.8).
+void read_self_fence(Reader& r, const json& v, DaemonConfig& config) {
+    if (v.is_string()) {
+        if (auto action = read_self_fence_action(r, v, "self_fence")) config.cluster.self_fence = *action;
+    } else if (r.object(v, "self_fence", {"action", "command"})) {
+        r.required(v, "self_fence", "action", config.cluster.self_fence,
+                   [&r](const json& x, const std::string& p) { return read_self_fence_action(r, x, p); });
+        r.optional(v, "self_fence", "command", config.self_fence_command,
+                   [&r](const json& x, const std::string& p) { return r.string(x, p); });
+    }
+    if (config.cluster.self_fence == agent::SelfFence::command) {
+        const std::filesystem::path program(config.self_fence_command);
+        if (config.self_fence_command.empty()) {
+            r.add("self_fence.command", "is required with action \"command\": the executable to run");
+        } else if (!program.is_absolute()) {
+            r.add("self_fence.command", "must be an absolute path, got " + quote(config.self_fence_command));
+        }
+    } else if (!config.self_fence_command.empty()) {
+        r.add("self_fence.command", "is only for action \"command\"");
+    }
+}
+
 void read_fencing(Reader& r, const json& v, agent::FencingConfig& fencing) {
     if (!r.object(v, "fencing", {"action", "devices", "timeout_ms"})) return;
     r.optional(v, "fencing", "timeout_ms", fencing.timeout,
@@ -763,7 +800,8 @@ DaemonConfig read_config(Reader& r, const json& root) {
     agent::ClusterConfig& cluster = config.cluster;
     if (!r.object(
             root, "",
-            {"auth_key_file", "cluster", "fencing", "groups", "health_checks", "heartbeat", "hooks", "lease", "nodes", "quorum"})) {
+            {"auth_key_file", "cluster", "fencing", "groups", "health_checks", "heartbeat", "hooks", "lease", "nodes",
+             "quorum", "self_fence"})) {
         return config;
     }
     const auto string = [&r](const json& x, const std::string& p) { return r.string(x, p); };
@@ -828,6 +866,7 @@ DaemonConfig read_config(Reader& r, const json& root) {
         }
     }
     if (const json* fencing = Reader::find(root, "fencing")) read_fencing(r, *fencing, cluster.fencing);
+    if (const json* self_fence = Reader::find(root, "self_fence")) read_self_fence(r, *self_fence, config);
 
     if (const json* checks = Reader::find(root, "health_checks");
         checks != nullptr && r.array(*checks, "health_checks")) {

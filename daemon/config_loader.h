@@ -35,6 +35,9 @@ struct ResourceConfig {
     // Started unpromoted on every eligible node, promoted where the group is
     // primary (README "Promotable resources").
     bool promotable = false;
+    // The stop timeout an OCF agent's meta-data advertises (daemon/ocf_defaults.h):
+    // shown by --check-config beside the budget actually used, never taken as it.
+    std::optional<agent::Duration> advertised_stop_timeout;
 };
 
 inline constexpr std::int64_t max_failures_limit = 1000;
@@ -69,6 +72,11 @@ struct DaemonConfig {
     std::vector<std::vector<ResourceConfig>> resources;  // per group, same index as cluster.groups
     std::vector<HookConfig> hooks;  // run in their own queues, independent of each other
     std::vector<HealthCheckConfig> health_checks;  // this node's own (README.md "Health checks")
+    // self_fence "command": the operator's executable, run with the group and the
+    // term as arguments (cluster.self_fence says which action; design §4.8).
+    std::string self_fence_command;
+    // Per group: whether stop_timeout_ms was set (else derived from its resources).
+    std::vector<bool> stop_budget_set;
 };
 
 // One problem: where (a JSON path such as "groups[0].resources[1].agent", or ""

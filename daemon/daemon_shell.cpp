@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "agent/overloaded.h"
+#include "daemon/stop_escalation.h"
+#include "resources/resource_config.h"
 #include "agent/timing.h"
 #include "daemon/hook_events.h"
 #include "daemon/node_files.h"
@@ -224,6 +226,9 @@ void DaemonShell::reload(const std::filesystem::path& file) {
         return;
     }
     const DaemonConfig& fresh = std::get<DaemonConfig>(loaded);
+    // An agent fixed (or broken) since the last check: validate-all again, off the
+    // failover path (README "Stop budgets and escalation").
+    actions_.validate_all();
     // Hooks are this node's own business (not in the config hash): they change now.
     if (fresh.hooks != config_.hooks) {
         logger("main")->info("reload: hooks changed | file={} hooks={}", file.string(), fresh.hooks.size());
@@ -272,6 +277,12 @@ void DaemonShell::step(const agent::Input& input) {
     // Bounded: a keeper reports only changes, and only when its plan changed.
     for (int round = 0; round < 8 && !ready_reports_.empty() && agent_ && !left_; ++round) {
         for (const agent::in::GroupReady& r : std::exchange(ready_reports_, {})) step_once(r);
+    }
+    // An escalation's answer at once (design §4.8): at most one per group and tenure.
+    while (!escalated_reports_.empty() && agent_ && !left_) {
+        const agent::in::Escalated report = escalated_reports_.front();
+        escalated_reports_.erase(escalated_reports_.begin());
+        step_once(report);
     }
     stepping_ = false;
 }
@@ -328,18 +339,21 @@ void DaemonShell::execute(std::vector<agent::Output> outputs) {
             votes_changed = true;
         }
     }
+    // Without the stored vote a restart could let a term go backwards: this step's
+    // datagrams stay back rather than vote unrecorded. Only they: a stop, a
+    // guard or an escalation of the same step must still happen (design §4.1).
+    bool hold_sends = false;
     if (votes_changed) {
         if (auto error = store_votes(options_.state_dir / "votes.json", config_.cluster, votes_)) {
-            // Without the stored vote a restart could let a term go backwards:
-            // keep the datagrams back rather than vote unrecorded.
-            logger("main")->error("cannot store lease votes, not sending | error={}", *error);
-            return;
+            logger("main")->error("cannot store lease votes, not sending this step's heartbeats | error={}", *error);
+            hold_sends = true;
         }
     }
     for (agent::Output& o : outputs) {
         std::visit(
             Overloaded{
                 [&](agent::out::Send& s) {
+                    if (hold_sends) return;
                     if (s.to < peers_.size() && s.link < peers_[s.to].size()) {
                         udp_.send(s.link, peers_[s.to][s.link], s.bytes);
                     }
@@ -391,6 +405,21 @@ void DaemonShell::execute(std::vector<agent::Output> outputs) {
                 },
                 [&](agent::out::Fence& f) {
                     fence_.run(f, [this](const agent::in::FenceDone& done) { feed(done); });
+                },
+                [&](agent::out::Escalate& e) {
+                    // design §4.8, at once and without forking: kill, then netlink.
+                    const std::string& group = config_.cluster.groups[e.group].name;
+                    logger("res")->error("stop of {} not confirmed before the lease ends: killing its scripts, "
+                                         "removing its addresses | term={}",
+                                         group, e.term);
+                    actions_.kill_now(e.group);
+                    const AddressRemoval removal = remove_group_addresses(config_.resources[e.group]);
+                    logger("res")->error("escalated {} | term={} covered={} result={}", group, e.term,
+                                         removal.covered == agent::in::Covered::yes ? "yes" : "no", removal.message);
+                    escalated_reports_.push_back(agent::in::Escalated{e.group, e.term, removal.covered, removal.message});
+                },
+                [&](agent::out::SelfFence& f) {
+                    self_fence(config_, self_, SelfFenceRequest{f.group, f.term, f.reason, "daemon"});
                 },
             },
             o);
@@ -568,6 +597,7 @@ nlohmann::json DaemonShell::status() const {
         }
         nlohmann::json resources = nlohmann::json::array();
         const std::vector<std::int64_t> fail_counts = actions_.fail_counts(g.group);
+        const std::vector<std::string> validations = actions_.validations(g.group);
         for (std::size_t i = 0; i < config_.resources[g.group].size(); ++i) {
             const ResourceConfig& r = config_.resources[g.group][i];
             const bool here = role == agent::Role::primary || role == agent::Role::starting ||
@@ -579,7 +609,11 @@ nlohmann::json DaemonShell::status() const {
             resources.push_back({{"name", r.name},
                                  {"agent", r.agent},
                                  {"state", res_state},
-                                 {"fail_count", i < fail_counts.size() ? fail_counts[i] : 0}});
+                                 {"fail_count", i < fail_counts.size() ? fail_counts[i] : 0},
+                                 {"stop_budget_ms", agent::to_ms(resources::stop_timeout(r))},
+                                 {"validate", i < validations.size() && !validations[i].empty()
+                                                  ? nlohmann::json(validations[i])
+                                                  : nlohmann::json(nullptr)}});
         }
         nlohmann::json promotable = nullptr;
         if (c.groups[g.group].promotable) {

@@ -33,6 +33,9 @@ public:
     using Done = std::function<void(const agent::in::ScriptDone&)>;
     virtual void run(const agent::out::RunScript& run, Done done) = 0;
     virtual void cancel(std::uint64_t op) = 0;
+    // design §4.8: SIGKILL every script of the group now (no grace); its action
+    // is reported cancelled.
+    virtual void kill_now(agent::GroupId group) = 0;
 
     // Resource monitoring (daemon/group_monitor.h): the group runs here as
     // primary under term, or (nullopt) no longer does.
@@ -61,6 +64,12 @@ public:
     virtual void probe_group(agent::GroupId, std::function<void(bool found)>) {}
     // `haclusterctl cleanup`: the group's fail counts start again from zero.
     virtual void clear_fail_counts(agent::GroupId) {}
+    // OCF validate-all of every resource of the groups this node may run, ahead of
+    // any start (resources/group_executor.h): at start-up (part of probe) and reload.
+    virtual void validate_all() {}
+    // The last validate-all of the group's resources: per resource, "ok", "failed
+    // (exit N)", "" (not OCF or not run yet).
+    virtual std::vector<std::string> validations(agent::GroupId) const { return {}; }
 };
 
 // The supervisor as the shell sees it (daemon/supervisor_link.h).
@@ -165,6 +174,7 @@ private:
     // Readiness reports made while the core is being stepped (a keeper reacting
     // to the plan it was just given): fed right after that step.
     std::vector<agent::in::GroupReady> ready_reports_;
+    std::vector<agent::in::Escalated> escalated_reports_;  // answers to out::Escalate, fed after the step
     bool stepping_ = false;
     bool left_ = false;
     bool leave_pending_ = false;  // SIGTERM before the core existed

@@ -1,5 +1,7 @@
 #include "daemon/group_actions.h"
 
+#include <algorithm>
+
 namespace hacluster::daemon {
 
 ScriptGroupActions::ScriptGroupActions(uv_loop_t* loop, const DaemonConfig& config, agent::NodeId self)
@@ -13,6 +15,9 @@ ScriptGroupActions::ScriptGroupActions(uv_loop_t* loop, const DaemonConfig& conf
         options.kill_grace = config.cluster.groups[g].stop_timeout / 4;
         kill_grace_.push_back(options.kill_grace);
         stop_timeout_.push_back(config.cluster.groups[g].stop_timeout);
+        const std::vector<std::string>& members = config.cluster.groups[g].nodes;
+        eligible_.push_back(std::find(members.begin(), members.end(), config.cluster.nodes[self].name) !=
+                            members.end());
         resources::GroupInfo info{config.cluster.groups[g].name, config.cluster.nodes[self].name,
                                   config.resources[g]};
         executors_.push_back(std::make_unique<resources::GroupExecutor>(runner_, std::move(info), options));
@@ -74,6 +79,25 @@ std::vector<std::int64_t> ScriptGroupActions::fail_counts(agent::GroupId group) 
     return group < monitors_.size() ? monitors_[group]->fail_counts() : std::vector<std::int64_t>{};
 }
 
+void ScriptGroupActions::validate_all() {
+    for (std::size_t g = 0; g < executors_.size(); ++g) {
+        if (eligible_[g]) executors_[g]->validate();
+    }
+}
+
+std::vector<std::string> ScriptGroupActions::validations(agent::GroupId group) const {
+    std::vector<std::string> out;
+    if (group >= executors_.size()) return out;
+    for (std::size_t i = 0; i < executors_[group]->info().resources.size(); ++i) {
+        const auto v = executors_[group]->validation(i);
+        out.push_back(!v ? std::string() : v->ok() ? std::string("ok")
+                                                     : v->status == agent::ExecStatus::done
+                                                           ? "failed (exit " + std::to_string(v->exit_code) + ")"
+                                                           : std::string("failed (") + agent::to_string(v->status) + ")");
+    }
+    return out;
+}
+
 void ScriptGroupActions::probe(Probed done) {
     struct Pending {
         std::vector<bool> found;
@@ -84,6 +108,15 @@ void ScriptGroupActions::probe(Probed done) {
     pending->found.assign(executors_.size(), false);
     pending->done = std::move(done);
     for (const auto& e : executors_) pending->left += e->info().resources.size();
+    // validate-all runs with the probe, so the node joins with its agents checked
+    // and no start has to run it (issue 9: it cost 217 ms of every failover).
+    for (std::size_t g = 0; g < executors_.size(); ++g) {
+        if (!eligible_[g]) continue;
+        ++pending->left;
+        executors_[g]->validate([pending] {
+            if (--pending->left == 0) pending->done(pending->found);
+        });
+    }
     if (pending->left == 0) {
         runner_.defer([pending] { pending->done(pending->found); });
         return;
@@ -138,6 +171,10 @@ void ScriptGroupActions::probe_group(agent::GroupId group, std::function<void(bo
 
 void ScriptGroupActions::clear_fail_counts(agent::GroupId group) {
     if (group < monitors_.size()) monitors_[group]->clear_fail_counts();
+}
+
+void ScriptGroupActions::kill_now(agent::GroupId group) {
+    if (group < executors_.size()) executors_[group]->kill_now();
 }
 
 void ScriptGroupActions::cancel(std::uint64_t op) {

@@ -19,6 +19,7 @@ public:
     ScriptGroupActions(uv_loop_t* loop, const DaemonConfig& config, agent::NodeId self);
     void run(const agent::out::RunScript& run, Done done) override;
     void cancel(std::uint64_t op) override;
+    void kill_now(agent::GroupId group) override;
     void watch(agent::GroupId group, std::optional<agent::Term> term) override;
     void on_failed(std::function<void(const agent::in::GroupFailed&)> failed) override;
     std::vector<std::int64_t> fail_counts(agent::GroupId group) const override;
@@ -33,6 +34,8 @@ public:
     void cleanup(agent::GroupId group, Done done) override;
     void probe_group(agent::GroupId group, std::function<void(bool found)> done) override;
     void clear_fail_counts(agent::GroupId group) override;
+    void validate_all() override;
+    std::vector<std::string> validations(agent::GroupId group) const override;
 
 private:
     resources::ProcessRunner runner_;
@@ -42,6 +45,7 @@ private:
     std::map<std::uint64_t, agent::GroupId> ops_;
     std::vector<std::chrono::nanoseconds> kill_grace_;  // per group
     std::vector<agent::Duration> stop_timeout_;         // per group
+    std::vector<bool> eligible_;                        // per group: this node is in its nodes
 };
 
 }  // namespace hacluster::daemon

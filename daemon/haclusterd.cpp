@@ -19,6 +19,7 @@
 #include "daemon/handover.h"
 #include "daemon/node_files.h"
 #include "daemon/ocf_defaults.h"
+#include "daemon/stop_budgets.h"
 #include "daemon/supervisor_link.h"
 #include "resources/uv_handle.h"
 
@@ -116,8 +117,8 @@ int main(int argc, char** argv) {
         return exit_config;
     }
     if (check_only) {
-        std::printf("config OK: %s\n%s", config_file.c_str(),
-                    agent::explain_timing(config.cluster).c_str());
+        std::printf("config OK: %s\n%s%s", config_file.c_str(), agent::explain_timing(config.cluster).c_str(),
+                    explain_stop_budgets(config).c_str());
         return 0;
     }
 
@@ -177,13 +178,16 @@ int main(int argc, char** argv) {
     if (handover) {
         // Our supervisor guards them before the old one lets go.
         for (const agent::ResumedGroup& r : handover->groups) {
-            supervisor->guard(agent::out::Guard{r.group, r.term, r.stop_at});
+            if (r.group >= config.cluster.groups.size()) continue;  // same config hash: never
+            // The escalation deadline is the old core's: the same lease (design §4.8).
+            const agent::GroupTiming t = agent::group_timing(config.cluster, config.cluster.groups[r.group]);
+            supervisor->guard(agent::out::Guard{r.group, r.term, r.stop_at, r.stop_at + t.stop_lead - t.escalate_lead});
         }
         if (finish_handover(*handover, std::chrono::milliseconds(bound_ms * 2))) {
             resume = handover->groups;
         } else {
             for (const agent::ResumedGroup& r : handover->groups) {
-                supervisor->guard(agent::out::Guard{r.group, r.term, std::nullopt});
+                supervisor->guard(agent::out::Guard{r.group, r.term, std::nullopt, std::nullopt});
             }
         }
     }

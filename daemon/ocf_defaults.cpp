@@ -51,7 +51,9 @@ std::vector<LoadError> apply_ocf_metadata(DaemonConfig& config, const resources:
                 }
             }
             if (const auto* start = meta.action("start")) take(res.start_timeout, start->timeout);
-            if (const auto* stop = meta.action("stop")) take(res.stop_timeout, stop->timeout);
+            // Not the stop budget: agents advertise Pacemaker-style 20 s, which
+            // would sit inside every lease; --check-config shows it beside ours.
+            if (const auto* stop = meta.action("stop")) res.advertised_stop_timeout = stop->timeout;
             if (const auto* monitor = meta.action("monitor")) {
                 take(res.monitor_timeout, monitor->timeout);
                 take(res.monitor_interval, monitor->interval);

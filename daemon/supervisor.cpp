@@ -18,6 +18,7 @@
 
 #include "agent/timing.h"
 #include "daemon/group_actions.h"
+#include "daemon/stop_escalation.h"
 #include "daemon/supervisor_protocol.h"
 #include "resources/uv_handle.h"
 
@@ -46,6 +47,7 @@ public:
             g->owner = this;
             g->id = id;
             g->timer.init(g.get(), [&](uv_timer_t* h) { return uv_timer_init(loop_, h); });
+            g->escalation.init(g.get(), [&](uv_timer_t* h) { return uv_timer_init(loop_, h); });
             groups_.push_back(std::move(g));
         }
     }
@@ -78,10 +80,13 @@ private:
         agent::GroupId id = 0;
         agent::Term term = 0;
         std::optional<std::uint64_t> stop_at;  // ns, uv_hrtime clock
+        std::optional<std::uint64_t> escalate_at;  // ns: the stop must have succeeded by then (§4.8)
         bool stopping = false;
+        std::uint64_t op = 0;  // the stop in flight: a result of an older one is void
         int failures = 0;
         std::optional<agent::out::Guard> after_stop;  // arrived while stopping
         resources::UvHandle<uv_timer_t> timer;
+        resources::UvHandle<uv_timer_t> escalation;
     };
 
     static std::uint64_t now() { return uv_hrtime(); }
@@ -114,10 +119,13 @@ private:
         g.failures = 0;
         if (!guard.stop_at) {
             g.stop_at.reset();
+            g.escalate_at.reset();
             uv_timer_stop(g.timer.get());
             return;
         }
         g.stop_at = static_cast<std::uint64_t>(guard.stop_at->time_since_epoch().count());
+        g.escalate_at.reset();
+        if (guard.escalate_at) g.escalate_at = static_cast<std::uint64_t>(guard.escalate_at->time_since_epoch().count());
         arm(id, *g.stop_at);
     }
 
@@ -224,8 +232,10 @@ private:
         std::string offer = "config " + std::to_string(agent::config_hash(setup_.config.cluster)) + "\n";
         for (const auto& g : groups_) {
             if (g->stop_at) {
+                std::optional<agent::Instant> escalate_at;
+                if (g->escalate_at) escalate_at = agent::Instant(agent::Duration(*g->escalate_at));
                 offer += encode_guard(agent::out::Guard{g->id, g->term,
-                                                        agent::Instant(agent::Duration(*g->stop_at))});
+                                                        agent::Instant(agent::Duration(*g->stop_at)), escalate_at});
             }
         }
         offer += "end\n";
@@ -321,26 +331,68 @@ private:
         if (daemon_stopped()) kill_daemon_scripts();
         Group& g = *groups_[id];
         uv_timer_stop(g.timer.get());
-        if (!g.stopping) report(agent::in::SupervisorStop{id, g.term, agent::in::SupervisorPhase::begun});
+        if (!g.stopping) {
+            report(agent::in::SupervisorStop{id, g.term, agent::in::SupervisorPhase::begun});
+            // Not stopped by escalate_at: escalate as the core would (design §4.8).
+            if (g.escalate_at) {
+                const std::uint64_t t = now();
+                uv_timer_start(g.escalation.get(),
+                               [](uv_timer_t* timer) noexcept {
+                                   auto* gr = static_cast<Group*>(timer->data);
+                                   if (gr != nullptr) gr->owner->escalate(gr->id);
+                               },
+                               *g.escalate_at > t ? (*g.escalate_at - t) / 1'000'000 : 0, 0);
+            }
+        }
         g.stopping = true;
-        agent::out::RunScript run{next_op_++, id, agent::ScriptAction::stop, g.term, "supervisor",
+        g.op = next_op_++;
+        agent::out::RunScript run{g.op, id, agent::ScriptAction::stop, g.term, "supervisor",
                                   setup_.config.cluster.groups[id].stop_timeout};
         actions_.run(run, [this, id](const agent::in::ScriptDone& done) { on_stop_done(id, done); });
     }
 
+    // design §4.8: the stop did not succeed by escalate_at. Its scripts die, the
+    // group's addresses go; if that was all of the group it is stopped, else the
+    // node self-fences. Stops are retried all the same.
+    void escalate(agent::GroupId id) {
+        Group& g = *groups_[id];
+        if (!g.stopping) return;
+        log()->error("stop of {} not confirmed before the lease ends: killing its scripts, removing its "
+                     "addresses | term={}",
+                     name(id), g.term);
+        actions_.kill_now(id);
+        const AddressRemoval removal = remove_group_addresses(setup_.config.resources[id]);
+        log()->error("escalated {} | term={} covered={} result={}", name(id), g.term,
+                     removal.covered == agent::in::Covered::yes ? "yes" : "no", removal.message);
+        if (removal.covered == agent::in::Covered::yes) {
+            stopped(id);
+            return;
+        }
+        self_fence(setup_.config, setup_.self, SelfFenceRequest{id, g.term, "stop_not_confirmed", "supervisor"});
+    }
+
+    void stopped(agent::GroupId id) {
+        Group& g = *groups_[id];
+        log()->info("stopped {} | term={}", name(id), g.term);
+        report(agent::in::SupervisorStop{id, g.term, agent::in::SupervisorPhase::done});
+        g.stopping = false;
+        g.stop_at.reset();
+        g.escalate_at.reset();
+        uv_timer_stop(g.timer.get());
+        uv_timer_stop(g.escalation.get());
+        if (g.after_stop) {
+            const agent::out::Guard next = *g.after_stop;
+            g.after_stop.reset();
+            if (next.term > g.term) apply(id, next);
+        }
+        maybe_exit();
+    }
+
     void on_stop_done(agent::GroupId id, const agent::in::ScriptDone& done) {
         Group& g = *groups_[id];
+        if (!g.stopping || done.op != g.op) return;  // escalated meanwhile, or an older stop
         if (done.status == agent::ExecStatus::done && done.exit_code == 0) {
-            log()->info("stopped {} | term={}", name(id), g.term);
-            report(agent::in::SupervisorStop{id, g.term, agent::in::SupervisorPhase::done});
-            g.stopping = false;
-            g.stop_at.reset();
-            if (g.after_stop) {
-                const agent::out::Guard next = *g.after_stop;
-                g.after_stop.reset();
-                if (next.term > g.term) apply(id, next);
-            }
-            maybe_exit();
+            stopped(id);
             return;
         }
         // Never given up: while the stop has not succeeded the group may still run,

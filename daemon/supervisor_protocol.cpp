@@ -34,21 +34,29 @@ std::optional<T> number(std::string_view text) {
 std::string encode_guard(const agent::out::Guard& guard) {
     std::string line = "guard " + std::to_string(guard.group) + " " + std::to_string(guard.term) + " ";
     line += guard.stop_at ? std::to_string(guard.stop_at->time_since_epoch().count()) : std::string("-");
+    line += " ";
+    line += guard.escalate_at ? std::to_string(guard.escalate_at->time_since_epoch().count()) : std::string("-");
     return line + "\n";
 }
 
 std::optional<agent::out::Guard> parse_guard(std::string_view line) {
     const auto w = words(line);
-    if (w.size() != 4 || w[0] != "guard") return std::nullopt;
+    // Four words from a supervisor of the release before escalate_at (a handover
+    // offer across an upgrade), five since.
+    if ((w.size() != 4 && w.size() != 5) || w[0] != "guard") return std::nullopt;
     const auto group = number<agent::GroupId>(w[1]);
     const auto term = number<agent::Term>(w[2]);
     if (!group || !term) return std::nullopt;
-    agent::out::Guard guard{*group, *term, std::nullopt};
-    if (w[3] != "-") {
-        const auto ns = number<std::int64_t>(w[3]);
-        if (!ns || *ns < 0) return std::nullopt;
-        guard.stop_at = agent::Instant(agent::Duration(*ns));
-    }
+    agent::out::Guard guard{*group, *term, std::nullopt, std::nullopt};
+    const auto instant = [](std::string_view word, std::optional<agent::Instant>& into) {
+        if (word == "-") return true;
+        const auto ns = number<std::int64_t>(word);
+        if (!ns || *ns < 0) return false;
+        into = agent::Instant(agent::Duration(*ns));
+        return true;
+    };
+    if (!instant(w[3], guard.stop_at)) return std::nullopt;
+    if (w.size() == 5 && !instant(w[4], guard.escalate_at)) return std::nullopt;
     return guard;
 }
 

@@ -95,6 +95,14 @@ bool GroupExecutor::cancel(std::uint64_t op) {
     return true;
 }
 
+void GroupExecutor::kill_now() {
+    if (current_) {
+        current_->cancel_requested = true;
+        if (current_->child) runner_.kill_now(*current_->child);
+    }
+    for (const auto& [resource, child] : monitors_) runner_.kill_now(child);
+}
+
 void GroupExecutor::begin() {
     HA_ASSERT(current_ && !current_->begun);
     Action& a = *current_;
@@ -102,7 +110,74 @@ void GroupExecutor::begin() {
     a.begin_ns = uv_hrtime();
     a.deadline_ns = a.begin_ns + static_cast<std::uint64_t>(std::max<std::int64_t>(a.request.timeout.count(), 0));
     a.plan = plan_for(a.request);
+    if (a.request.action == ScriptAction::start) {
+        for (const Step& step : a.plan) {
+            const auto v = validation(step.index);
+            if (step.action != ResourceAction::start || !v || v->ok()) continue;
+            // Known to fail (validate-all ahead of time): fail now, run nothing,
+            // and validate again for the next start.
+            const ResourceConfig& r = group_.resources[step.index];
+            logger_->error("start of group {} refused: validate-all of {} failed | status={} exit={} term={}",
+                           group_.group, r.name, agent::to_string(v->status), v->exit_code, a.request.term);
+            a.failure = GroupResult{a.request.op, a.request.action, v->status, v->exit_code, r.name,
+                                    "validate-all failed", {}};
+            a.plan.clear();
+            validate();
+            break;
+        }
+    }
     advance();
+}
+
+bool GroupExecutor::Validation::ok() const {
+    return status == ExecStatus::done && (exit_code == ocf_success || exit_code == ocf_unimplemented);
+}
+
+std::optional<GroupExecutor::Validation> GroupExecutor::validation(std::size_t resource) const {
+    const auto it = validations_.find(resource);
+    if (it == validations_.end()) return std::nullopt;
+    return it->second;
+}
+
+void GroupExecutor::validate(std::function<void()> on_done) {
+    if (on_done) validated_callbacks_.push_back(std::move(on_done));
+    const auto all_done = [this] {
+        if (!validating_.empty()) return;
+        for (auto& callback : std::exchange(validated_callbacks_, {})) callback();
+    };
+    for (std::size_t i = 0; i < group_.resources.size(); ++i) {
+        const ResourceConfig& r = group_.resources[i];
+        if (!is_ocf_agent(r.agent) || validating_.contains(i)) continue;
+        const ScriptContext context{group_.group, group_.node, 0, "validate", Role::standby};
+        auto made = script_spec(r, ResourceAction::validate, context, options_.dirs);
+        if (auto* error = std::get_if<std::string>(&made)) {
+            logger_->error("validate-all of {} not run | group={} error=\"{}\"", r.name, group_.group, printable(*error));
+            validations_[i] = Validation{ExecStatus::spawn_failed, -1};
+            continue;
+        }
+        ProcessSpec spec = std::move(std::get<ProcessSpec>(made));
+        spec.kill_grace = options_.kill_grace;
+        spec.output_limit = options_.output_limit;
+        validating_.insert(i);
+        runner_.run(std::move(spec), [this, alive = std::weak_ptr<int>(alive_), i, all_done](ProcessId, ProcessResult res) {
+            if (!alive.lock()) return;
+            validating_.erase(i);
+            const Validation v{res.status, res.exit_code};
+            validations_[i] = v;
+            const ResourceConfig& resource = group_.resources[i];
+            if (v.ok()) {
+                logger_->info("validate-all of {} ok | group={} exit={} ms={}", resource.name, group_.group,
+                              res.exit_code, ms(res.duration));
+            } else {
+                logger_->error("validate-all of {} failed: this node cannot start group {} | status={} {} ms={}",
+                               resource.name, group_.group, agent::to_string(res.status), ending(res),
+                               ms(res.duration));
+            }
+            log_output(resource.name, ResourceAction::validate, res, !v.ok());
+            all_done();
+        });
+    }
+    if (validating_.empty()) defer(all_done);
 }
 
 std::deque<GroupExecutor::Step> GroupExecutor::plan_for(const GroupAction& action) const {
@@ -113,10 +188,6 @@ std::deque<GroupExecutor::Step> GroupExecutor::plan_for(const GroupAction& actio
         for (std::size_t k = 0; k < n; ++k) {
             const std::size_t i = forward ? k : n - 1 - k;
             if (!want(rs[i])) continue;
-            // OCF's validate-all before a resource's first start.
-            if (what == ResourceAction::start && is_ocf_agent(rs[i].agent) && !validated_.contains(i)) {
-                plan.push_back({i, ResourceAction::validate});
-            }
             plan.push_back({i, what});
         }
     };
@@ -212,11 +283,7 @@ bool GroupExecutor::on_step_done(const Step& step, const ProcessResult& result) 
     const ResourceConfig& resource = group_.resources[step.index];
     const bool budget_spent = result.status == ExecStatus::timed_out && a.child_limited_by_budget;
     a.child_limited_by_budget = false;
-    // OCF: 3 (unimplemented) is an agent without validate-all, nothing wrong.
-    const bool validated = step.action == ResourceAction::validate && result.status == ExecStatus::done &&
-                           (result.exit_code == ocf_success || result.exit_code == ocf_unimplemented);
-    if (validated) validated_.insert(step.index);
-    if (!validated && !succeeded(result) && step.action == ResourceAction::demote && !budget_spent) {
+    if (!succeeded(result) && step.action == ResourceAction::demote && !budget_spent) {
         // Not promoted any more is what a stop guarantees too (README "Promotable
         // resources"); the standby instance is started again by its keeper.
         logger_->warn("demote of {} failed; stopping it instead | group={} term={}", resource.name,
@@ -224,15 +291,13 @@ bool GroupExecutor::on_step_done(const Step& step, const ProcessResult& result) 
         a.plan.push_front({step.index, ResourceAction::stop});
         return true;
     }
-    if (!validated && !succeeded(result)) {
+    if (!succeeded(result)) {
         if (!a.failure) {
             a.failure = GroupResult{a.request.op, a.request.action, result.status, result.exit_code,
                                     resource.name, result.status == ExecStatus::spawn_failed ? result.output : "",
                                     {}};
         }
-        // A resource that failed validation never started: rollback_for has nothing of it to undo.
-        const bool starting = step.action == ResourceAction::start || step.action == ResourceAction::validate ||
-                              step.action == ResourceAction::promote;
+        const bool starting = step.action == ResourceAction::start || step.action == ResourceAction::promote;
         if (starting && !a.rolling_back && !budget_spent) {
             a.rolling_back = true;
             a.plan = rollback_for(a, step);

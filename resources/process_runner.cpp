@@ -268,6 +268,18 @@ bool ProcessRunner::cancel(ProcessId id) {
     return true;
 }
 
+bool ProcessRunner::kill_now(ProcessId id) {
+    const auto it = running_.find(id);
+    if (it == running_.end()) return false;
+    Child& child = *it->second;
+    if (!child.kill_reason) child.kill_reason = ExecStatus::cancelled;
+    uv_timer_stop(child.timer.get());
+    uv_kill(-child.pid, SIGKILL);
+    child.kill_sent = true;
+    if (child.exited) finish(child);
+    return true;
+}
+
 void ProcessRunner::defer(std::function<void()> fn) {
     deferred_.push_back(std::move(fn));
     schedule_delivery();

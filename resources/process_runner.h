@@ -86,6 +86,10 @@ public:
     // it is then reported as cancelled (unless it had already timed out). False
     // when the id is not running (unknown, or ended and waiting to be reported).
     bool cancel(ProcessId id);
+    // SIGKILL to the child's group now, no grace (design §4.8: a stop that cannot
+    // be confirmed before the lease ends); reported as cancelled unless it had
+    // already timed out. False when the id is not running.
+    bool kill_now(ProcessId id);
 
     // Runs fn from the loop on its next iteration (never from inside the caller);
     // dropped if the runner is destroyed first. For callers that need to report

@@ -27,19 +27,27 @@ using std::chrono::milliseconds;
 
 TEST_CASE("supervisor protocol: guards and reports round-trip, anything else is refused",
           "[supervisor]") {
-    const agent::out::Guard guard{3, 42, agent::Instant(agent::Duration(123456789))};
+    const agent::out::Guard guard{3, 42, agent::Instant(agent::Duration(123456789)),
+                                  agent::Instant(agent::Duration(223456789))};
     const std::string line = encode_guard(guard);
-    CHECK(line == "guard 3 42 123456789\n");
+    CHECK(line == "guard 3 42 123456789 223456789\n");
     const auto parsed = parse_guard(line.substr(0, line.size() - 1));
     REQUIRE(parsed);
     CHECK(parsed->group == 3);
     CHECK(parsed->term == 42);
     CHECK(parsed->stop_at == guard.stop_at);
-    const auto cleared = parse_guard("guard 1 7 -");
+    CHECK(parsed->escalate_at == guard.escalate_at);
+    const auto cleared = parse_guard("guard 1 7 - -");
     REQUIRE(cleared);
     CHECK_FALSE(cleared->stop_at);
+    CHECK_FALSE(cleared->escalate_at);
+    // A previous release's supervisor offers four words (a handover across an upgrade).
+    const auto old = parse_guard("guard 1 7 55");
+    REQUIRE(old);
+    CHECK(old->stop_at == agent::Instant(agent::Duration(55)));
+    CHECK_FALSE(old->escalate_at);
 
-    for (const char* bad : {"", "guard", "guard 1 2", "guard 1 2 3 4", "guard x 2 3", "guard 1 2 -5",
+    for (const char* bad : {"", "guard", "guard 1 2", "guard 1 2 3 4 5", "guard 1 2 3 x", "guard x 2 3", "guard 1 2 -5",
                             "guard 99999 2 3", "guard 1  3", "guard 1 2 3 ", "begun 1 2", "guard 1 2 3x"}) {
         INFO(bad);
         CHECK_FALSE(parse_guard(bad));
@@ -84,11 +92,22 @@ class SupervisorProcess {
 public:
     // daemon_pid: the process the supervisor takes for its daemon (0: unknown,
     // treated as stopped, so the daemon's scripts are killed before a stop).
-    explicit SupervisorProcess(const TempDir& dir, pid_t daemon_pid = 0) : log_(dir.path / "actions") {
+    // stop_hangs: the resource's stop never ends by itself (3 s), and the self_fence
+    // command appends "GROUP TERM BY" to dir/fenced (design §4.8).
+    enum class Stop { works, hangs };
+    explicit SupervisorProcess(const TempDir& dir, pid_t daemon_pid = 0, Stop stop = Stop::works)
+        : log_(dir.path / "actions") {
         const auto script = dir.path / "res";
         std::ofstream(script) << "#!/bin/sh\necho \"$1 $HACLUSTER_TERM $HACLUSTER_REASON\" >> '"
-                              << log_.string() << "'\nexit 0\n";
+                              << log_.string() << "'\n"
+                              << (stop == Stop::hangs ? "[ \"$1\" = stop ] && exec sleep 3\n" : "") << "exit 0\n";
         std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+        const auto fence = dir.path / "self-fence";
+        std::ofstream(fence) << "#!/bin/sh\necho \"$1 $2 $HACLUSTER_BY\" >> '" << (dir.path / "fenced").string()
+                             << "'\n";
+        std::filesystem::permissions(fence, std::filesystem::perms::owner_all);
+        config_.cluster.self_fence = agent::SelfFence::command;
+        config_.self_fence_command = fence.string();
 
         DaemonConfig& config = config_;
         config.cluster.cluster = "t";
@@ -152,9 +171,10 @@ public:
         lock_fd_ = -1;
     }
 
-    void guard(agent::Term term, std::optional<milliseconds> stop_in) {
-        agent::out::Guard g{0, term, std::nullopt};
+    void guard(agent::Term term, std::optional<milliseconds> stop_in, std::optional<milliseconds> escalate_in = {}) {
+        agent::out::Guard g{0, term, std::nullopt, std::nullopt};
         if (stop_in) g.stop_at = agent::Instant(agent::Duration(now_ns() + stop_in->count() * 1'000'000));
+        if (escalate_in) g.escalate_at = agent::Instant(agent::Duration(now_ns() + escalate_in->count() * 1'000'000));
         raw(encode_guard(g));
     }
     void raw(const std::string& bytes) {
@@ -349,4 +369,28 @@ TEST_CASE("supervisor: a daemon that is only late keeps its scripts (its own sto
     CHECK(::waitpid(script, &status, WNOHANG) == 0);
     ::kill(script, SIGKILL);
     ::waitpid(script, &status, 0);
+}
+
+TEST_CASE("supervisor: a frozen daemon's stop that hangs past escalate_at is killed, then self_fence runs",
+          "[supervisor]") {
+    TempDir dir;
+    SupervisorProcess sup(dir, 0, SupervisorProcess::Stop::hangs);
+    sup.guard(5, milliseconds(100), milliseconds(400));
+    // Frozen: the stop begins at stop_at and hangs; at escalate_at its process
+    // group is killed, the group holds no address, so the command runs.
+    CHECK(sup.reports_for(milliseconds(1200), false) == "begun 0 5\n");
+    std::ifstream fenced(dir.path / "fenced");
+    std::string line;
+    std::getline(fenced, line);
+    CHECK(line == "web 5 supervisor");
+    // Not reported done: nothing proves the stop happened; it is retried.
+    CHECK(sup.actions().starts_with("stop 5 supervisor\n"));
+}
+
+TEST_CASE("supervisor: a stop done before escalate_at escalates nothing", "[supervisor]") {
+    TempDir dir;
+    SupervisorProcess sup(dir);
+    sup.guard(6, milliseconds(100), milliseconds(300));
+    CHECK(sup.reports_for(milliseconds(800), false) == "begun 0 6\ndone 0 6\n");
+    CHECK_FALSE(std::filesystem::exists(dir.path / "fenced"));
 }

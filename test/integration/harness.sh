@@ -64,6 +64,7 @@ ha_setup() {
   done
   head -c 32 /dev/urandom > "$HA_DIR/authkey"
   chmod 0600 "$HA_DIR/authkey"
+  ha_write_self_fence
   ha_write_config
 }
 
@@ -82,10 +83,26 @@ ha_resource_json() {
   fi
 }
 
+# The self_fence command of every test config (design §4.8; tests never reboot the
+# machine): records "NODE GROUP TERM BY" in $HA_DIR/self_fenced.log, then does what
+# a reboot would do to that node: its daemon, supervisor and scripts die, the VIP
+# leaves its eth0 (the command runs in the node's namespace).
+ha_write_self_fence() {
+  cat > "$HA_DIR/self-fence" <<SH
+#!/bin/sh
+echo "\$HACLUSTER_NODE \$1 \$2 \$HACLUSTER_BY" >> "$HA_DIR/self_fenced.log"
+pkill -9 -f "hacluster-supervisor \\\[\$HACLUSTER_NODE\\\]" 2>/dev/null
+kill -9 "\$(cat "$HA_DIR/\$HACLUSTER_NODE/daemon.pid")" 2>/dev/null
+ip addr del "$HA_VIP/24" dev eth0 2>/dev/null
+exit 0
+SH
+  chmod 0755 "$HA_DIR/self-fence"
+}
+
 # The config of the 3-node cluster. HA_CONFIG_EXTRA and HA_GROUP_EXTRA add members
 # to the top level and to the group, each ending in a comma (the benchmark's lease
 # and stop budget: test/bench/lib.sh); HA_RESOURCES_EXTRA resources before the
-# VIP's, ending in a comma.
+# VIP's, ending in a comma; HA_RESOURCES_AFTER resources after it, starting with one.
 ha_write_config() {
   local nodes="" members="" i
   for ((i = 1; i <= HA_NODES; i++)); do
@@ -98,8 +115,9 @@ ha_write_config() {
  "heartbeat": {"port": 5405, $HA_TIMING},
  ${HA_CONFIG_EXTRA:-}
  "auth_key_file": "$HA_DIR/authkey",
+ "self_fence": {"action": "command", "command": "$HA_DIR/self-fence"},
  "groups": [{"name": "web", "nodes": [$members], "failback": false, ${HA_GROUP_EXTRA:-}
-             "resources": [${HA_RESOURCES_EXTRA:-}$(ha_resource_json)]}]}
+             "resources": [${HA_RESOURCES_EXTRA:-}$(ha_resource_json)${HA_RESOURCES_AFTER:-}]}]}
 JSON
 }
 

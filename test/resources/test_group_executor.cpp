@@ -58,6 +58,13 @@ public:
     }
 
     // Runs one action to its end; nothing after upper_bound.
+    GroupExecutor& executor() { return *executor_; }
+    // validate-all of the group's OCF resources, ahead of any start; returns when all ended.
+    void validate() {
+        bool done = false;
+        executor_->validate([&] { done = true; });
+        loop_.run_until([&] { return done; });
+    }
     std::optional<GroupResult> run(GroupAction action) {
         std::optional<GroupResult> result;
         const auto start = std::chrono::steady_clock::now();
@@ -385,48 +392,60 @@ struct RecorderRoot {
 
 }  // namespace
 
-TEST_CASE("an OCF resource's first start runs validate-all first, only the first", "[group][ocf]") {
+TEST_CASE("validate-all runs ahead of time, never inside a start", "[group][ocf]") {
     Harness h;
     RecorderRoot ocf(h.dir());
     ResourceConfig r = h.resource("db");
     r.agent = "ocf:test:Recorder";
     h.make({h.resource("a"), r}, 300ms, ocf.dirs);
-    for (std::uint64_t op = 1; op <= 2; ++op) {
-        const auto started = h.run(action(op, ScriptAction::start));
-        REQUIRE(started);
-        CHECK(started->exit_code == 0);
-    }
-    CHECK(read_lines(ocf.log) == Lines{"db validate-all", "db start", "db start"});
+    // Not validated yet: a start just starts (the daemon validates at start-up).
+    CHECK_FALSE(h.executor().validation(1));
+    const auto first = h.run(action(1, ScriptAction::start));
+    REQUIRE(first);
+    CHECK(first->exit_code == 0);
+    h.validate();
+    REQUIRE(h.executor().validation(1));
+    CHECK(h.executor().validation(1)->ok());
+    CHECK_FALSE(h.executor().validation(0));  // not OCF
+    const auto second = h.run(action(2, ScriptAction::start));
+    REQUIRE(second);
+    CHECK(second->exit_code == 0);
+    CHECK(read_lines(ocf.log) == Lines{"db start", "db validate-all", "db start"});
 
     // 3: the agent has no validate-all, which is no objection.
     write_file(ocf.verdict, "3");
-    h.make({r}, 300ms, ocf.dirs);
+    h.validate();
+    CHECK(h.executor().validation(1)->ok());
     const auto started = h.run(action(3, ScriptAction::start));
     REQUIRE(started);
     CHECK(succeeded(started->status, started->exit_code));
 }
 
-TEST_CASE("validate-all failing fails the start with its code; start never runs", "[group][ocf]") {
+TEST_CASE("a failed validate-all fails the start at once with its code; nothing runs; validated again",
+          "[group][ocf]") {
     Harness h;
     RecorderRoot ocf(h.dir());
     write_file(ocf.verdict, "6");
     ResourceConfig r = h.resource("db");
     r.agent = "ocf:test:Recorder";
     h.make({h.resource("a"), r, h.resource("c")}, 300ms, ocf.dirs);
+    h.validate();
+    REQUIRE(h.executor().validation(1));
+    CHECK(h.executor().validation(1)->exit_code == 6);
+    CHECK_FALSE(h.executor().validation(1)->ok());
+    write_file(ocf.verdict, "0");  // fixed meanwhile: the failed start validates again
     const auto started = h.run(action(1, ScriptAction::start));
     REQUIRE(started);
     CHECK(started->status == ExecStatus::done);
     CHECK(started->exit_code == 6);  // not configured: the core tells it from a start failure
     CHECK(started->resource == "db");
-    CHECK(read_lines(ocf.log) == Lines{"db validate-all"});
-    CHECK(h.log() == Lines{"a start", "a stop"});  // the one started before is rolled back
-
-    // Not remembered as validated: the next start asks again.
-    write_file(ocf.verdict, "2");
+    CHECK(h.log().empty());  // nothing started, nothing to roll back
+    h.loop().run_until([&] { return read_lines(ocf.log).size() == 2; });
+    CHECK(read_lines(ocf.log) == Lines{"db validate-all", "db validate-all"});
+    h.loop().run_until([&] { return h.executor().validation(1)->ok(); });
     const auto again = h.run(action(2, ScriptAction::start));
     REQUIRE(again);
-    CHECK(again->exit_code == 2);
-    CHECK(read_lines(ocf.log) == Lines{"db validate-all", "db validate-all"});
+    CHECK(again->exit_code == 0);
 }
 
 TEST_CASE("ocf:heartbeat:Dummy from Debian passes validate-all and starts in a group", "[group][ocf]") {

@@ -140,13 +140,15 @@ TEST_CASE("a config's OCF resources: meta-data defaults, required params, missin
     REQUIRE(daemon::apply_ocf_metadata(config, dirs).empty());
     const ResourceConfig& a = config.resources[0][0];
     CHECK(a.start_timeout == std::chrono::seconds(90));
-    CHECK(a.stop_timeout == std::chrono::seconds(100));
+    // The advertised stop timeout is shown, never taken: it would sit inside the lease.
+    CHECK_FALSE(a.stop_timeout);
+    CHECK(a.advertised_stop_timeout == std::chrono::seconds(100));
     CHECK(a.monitor_timeout == std::chrono::seconds(25));
     CHECK(a.monitor_interval == std::chrono::minutes(1));
     const ResourceConfig& b = config.resources[0][1];
     CHECK(b.start_timeout == std::chrono::seconds(5));  // the config wins
     CHECK(b.monitor_interval == std::chrono::seconds(3));
-    CHECK(b.stop_timeout == std::chrono::seconds(100));
+    CHECK_FALSE(b.stop_timeout);
 
     ResourceConfig no_ip = defaults;
     no_ip.params.clear();

@@ -89,7 +89,8 @@ TEST_CASE("timeouts default when the config has none", "[script]") {
         return std::get<ProcessSpec>(made).timeout;
     };
     CHECK(timeout(ResourceAction::start) == default_operation_timeout);
-    CHECK(timeout(ResourceAction::stop) == default_operation_timeout);
+    // A stop's budget sits inside the lease: a forked agent's default (README "Stop budgets").
+    CHECK(timeout(ResourceAction::stop) == forked_stop_budget);
     CHECK(timeout(ResourceAction::monitor) == std::chrono::milliseconds(1500));
     CHECK(monitor_interval(r) == default_monitor_interval);
 }

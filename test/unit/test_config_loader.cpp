@@ -14,6 +14,7 @@
 
 #include "agent/config.h"
 #include "daemon/config_loader.h"
+#include "resources/resource_config.h"
 
 using namespace std::chrono_literals;
 using hacluster::agent::Failback;
@@ -150,7 +151,9 @@ TEST_CASE("the example config loads with its values and the defaults", "[config_
     CHECK(web.nodes == std::vector<std::string>{"n1", "n2", "n3"});
     CHECK(web.failback == Failback::never);
     CHECK(web.start_timeout == GroupConfig{}.start_timeout);
-    CHECK(web.stop_timeout == GroupConfig{}.stop_timeout);
+    // Not set: the sum of its resources' budgets, here one vip.
+    CHECK(web.stop_timeout == hacluster::resources::vip_stop_budget);
+    CHECK(config.stop_budget_set == std::vector<bool>{false});
 
     REQUIRE(config.resources.size() == 1);
     REQUIRE(config.resources[0].size() == 1);
@@ -464,7 +467,7 @@ TEST_CASE("unknown keys are errors at every level", "[config_loader]") {
         j["heartbeats"] = json::object();
         require_single_error(j, "heartbeats",
                              {"unknown key (known: auth_key_file, cluster, fencing, groups, health_checks, heartbeat, hooks, "
-                              "lease, nodes, quorum)"});
+                              "lease, nodes, quorum, self_fence)"});
     }
     SECTION("in a node") {
         j["nodes"][2]["vote"] = 1;

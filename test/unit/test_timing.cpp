@@ -28,12 +28,13 @@ TEST_CASE("timing: defaults give the documented numbers", "[timing]") {
     const ClusterConfig c = three_nodes();
     const GroupTiming t = group_timing(c, c.groups[0]);
     CHECK(t.stop_budget == 200ms);
-    CHECK(t.stop_lead == 210ms);
-    CHECK(t.lease == 710ms);
-    // 710 * 1.01 / 0.99 = 724.343..., rounded up to the nanosecond, + 20 ms margin
-    CHECK(t.grant_hold == Duration(744'343'435));
+    CHECK(t.escalate_lead == 20ms);  // the lease margin (design §4.8)
+    CHECK(t.stop_lead == 230ms);     // budget + escalation margin + tick
+    CHECK(t.lease == 730ms);
+    // 730 * 1.01 / 0.99 = 744.747..., rounded up to the nanosecond, + 20 ms margin
+    CHECK(t.grant_hold == Duration(764'747'475));
     CHECK(to_ms(t.safety_margin) == 19);
-    CHECK(to_ms(t.failover_bound) == 786);
+    CHECK(to_ms(t.failover_bound) == 807);
     CHECK(t.failover_bound < 1s);
 }
 
@@ -54,7 +55,9 @@ TEST_CASE("timing: a grant hold outlasts the lease for every drift and margin (I
         INFO("drift " << c.timing.max_clock_drift_ppm << " lease " << t.lease.count());
         REQUIRE(hold_real_min - lease_real_max >= c.timing.lease_margin.count() / (1 + rho) - 1);
         REQUIRE(t.safety_margin > 0ns);
-        REQUIRE(t.lease == c.timing.timeout + c.groups[0].stop_timeout + c.timing.tick);
+        REQUIRE(t.lease == c.timing.timeout + c.groups[0].stop_timeout + c.timing.lease_margin + c.timing.tick);
+        // The escalation (design §4.8) begins after the whole stop budget and a tick.
+        REQUIRE(t.lease - t.escalate_lead - (t.lease - t.stop_lead) == c.groups[0].stop_timeout + c.timing.tick);
         REQUIRE(t.failover_bound > t.grant_hold);
     }
 }
@@ -64,8 +67,9 @@ TEST_CASE("timing: the explanation states lease, hold, margin and failover in nu
     const ClusterConfig c = three_nodes();
     const std::string text = explain_timing(c);
     CHECK_THAT(text, Catch::Contains("quorum: 2 of 3 votes"));
-    CHECK_THAT(text, Catch::Contains("lease 710 ms"));
-    CHECK_THAT(text, Catch::Contains("grant hold 744.3 ms"));
+    CHECK_THAT(text, Catch::Contains("lease 730 ms"));
+    CHECK_THAT(text, Catch::Contains("grant hold 764.7 ms"));
+    CHECK_THAT(text, Catch::Contains("is escalated"));
     CHECK_THAT(text, Catch::Contains("safety margin 19.8 ms"));
-    CHECK_THAT(text, Catch::Contains("worst-case failover 786.8 ms"));
+    CHECK_THAT(text, Catch::Contains("worst-case failover 807.4 ms"));
 }
