@@ -27,8 +27,9 @@ disown_harness_jobs() {
 # timing_desc and the config's fields.
 hac_set_timing() {
   case $1 in
-    default) interval_ms=100 timeout_ms=500 tick_ms=10 margin_ms=20 drift_ppm=10000 stop_timeout_ms=200 ;;
-    fast) interval_ms=10 timeout_ms=30 tick_ms=1 margin_ms=5 drift_ppm=10000 stop_timeout_ms=200 ;;
+    # The stop budget: each resource's class default (README "Stop budgets") unless set.
+    default) interval_ms=100 timeout_ms=500 tick_ms=10 margin_ms=20 drift_ppm=10000 stop_timeout_ms= ;;
+    fast) interval_ms=10 timeout_ms=30 tick_ms=1 margin_ms=5 drift_ppm=10000 stop_timeout_ms= ;;
     # "tuned": everything on the failover path at its smallest sensible value for a
     # VIP — timeout 2 heartbeats, clocks trusted to 0.1 % (NTP-disciplined), a 2 ms
     # margin, and a 15 ms stop budget (the vip stop is one `ip addr del`, a few ms;
@@ -39,11 +40,12 @@ hac_set_timing() {
   HA_TIMING="\"interval_ms\": $interval_ms, \"timeout_ms\": $timeout_ms, \"tick_ms\": $tick_ms"
   # What the harness's config (ha_write_config) leaves at the daemon's defaults.
   HA_CONFIG_EXTRA="\"lease\": {\"margin_ms\": $margin_ms, \"max_clock_drift_ppm\": $drift_ppm},"
-  HA_GROUP_EXTRA="\"stop_timeout_ms\": $stop_timeout_ms,"
+  HA_GROUP_EXTRA=""
+  [ -n "$stop_timeout_ms" ] && HA_GROUP_EXTRA="\"stop_timeout_ms\": $stop_timeout_ms,"
   HA_MONITOR_MS=""  # the default 10 s: idle numbers count no 200 ms monitors
   timing_label="haclusterd, timing: interval $interval_ms ms, timeout $timeout_ms ms"
-  [ "$1" = default ] || timing_label+=", tick $tick_ms ms, lease margin $margin_ms ms, drift $drift_ppm ppm, stop budget $stop_timeout_ms ms"
-  timing_desc="interval $interval_ms ms, timeout $timeout_ms ms, tick $tick_ms ms, lease margin $margin_ms ms, drift $drift_ppm ppm, stop_timeout $stop_timeout_ms ms"
+  [ "$1" = default ] || timing_label+=", tick $tick_ms ms, lease margin $margin_ms ms, drift $drift_ppm ppm, stop budget ${stop_timeout_ms:-per class}${stop_timeout_ms:+ ms}"
+  timing_desc="interval $interval_ms ms, timeout $timeout_ms ms, tick $tick_ms ms, lease margin $margin_ms ms, drift $drift_ppm ppm, stop_timeout ${stop_timeout_ms:-per class}${stop_timeout_ms:+ ms}"
   # How long a trial waits for the failover at most.
   observe_s=$((timeout_ms * 10 / 1000)); [ "$observe_s" -lt 5 ] && observe_s=5
   return 0
