@@ -60,10 +60,11 @@ def read_monitor(path, vip):
     return events
 
 
-def holder_overlaps(monitors, end_ns):
-    """Intervals in which two or more nodes hold the VIP: [(start, end, [nodes])]."""
+def holder_overlaps(monitors, end_ns, initial=()):
+    """Intervals in which two or more nodes hold the VIP: [(start, end, [nodes])].
+    initial: the nodes holding it when the monitors started."""
     merged = sorted((t, kind, node) for node, evs in monitors.items() for t, kind in evs)
-    held, out, open_since = set(), [], None
+    held, out, open_since = set(initial), [], None
     for t, kind, node in merged:
         if kind > 0:
             held.add(node)
@@ -269,6 +270,22 @@ def summary(a):
                   f"median={statistics.median(gaps):.1f} max={max(gaps):.1f} ms")
 
 
+def overlaps(a):
+    """Every interval with two or more holders, one line each; exit 1 if there is one
+    (the namespace tests' kernel-level check, test/integration/stop_safety_test.sh)."""
+    monitors = {}
+    for spec in a.monitor:
+        node, path = spec.split("=", 1)
+        monitors[node] = read_monitor(path, a.vip)
+    found = holder_overlaps(monitors, a.end_ns, a.initial.split(",") if a.initial else ())
+    adds = sum(1 for evs in monitors.values() for _, k in evs if k > 0)
+    deletes = sum(1 for evs in monitors.values() for _, k in evs if k < 0)
+    print(f"{adds} adds, {deletes} deletes of {a.vip}; {len(found)} overlap(s)")
+    for s, e, who in found:
+        print(f"overlap {ms(e - s)} ms ({','.join(who)})")
+    sys.exit(1 if found else 0)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -289,8 +306,13 @@ def main():
     s = sub.add_parser("summary")
     s.add_argument("--timing-label", default="")
     s.add_argument("file")
+    o = sub.add_parser("overlaps")
+    o.add_argument("--monitor", action="append", default=[])
+    o.add_argument("--vip", default="198.18.0.100")
+    o.add_argument("--initial", default="")
+    o.add_argument("--end-ns", type=int, required=True)
     a = p.parse_args()
-    {"trial": trial, "last": last, "summary": summary}[a.cmd](a)
+    {"trial": trial, "last": last, "summary": summary, "overlaps": overlaps}[a.cmd](a)
 
 
 if __name__ == "__main__":
