@@ -120,6 +120,10 @@ ExitCode keygen(const std::string& file, const GlobalOptions& globals, std::ostr
 
 // CLI11 output (help) and errors, mapped onto our streams and exit codes.
 ExitCode parse_failure(const CLI::App& app, const CLI::ParseError& e, std::ostream& out, std::ostream& err) {
+    if (e.get_name() == "CallForVersion") {
+        out << e.what() << "\n";
+        return ExitCode::ok;
+    }
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
         // --help on any command: CLI11 shows the help of the command it was given to.
         out << app.help();
@@ -145,6 +149,8 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
     GlobalOptions globals;
     globals.socket_path = socket_from_environment();
     add_global_options(app, globals);
+    app.set_version_flag("--version", std::string("haclusterctl ") + HACLUSTER_VERSION,
+                         "print the version and exit");
 
     // Every leaf command also takes the global options, so both
     // `haclusterctl --json status` and `haclusterctl status --json` work.

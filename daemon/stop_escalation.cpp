@@ -115,7 +115,8 @@ void self_fence(const DaemonConfig& config, agent::NodeId self, const SelfFenceR
             // As sbd: at once, no sync (a hung disk would hang the sync too).
             const int fd = ::open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
             if (fd >= 0) {
-                (void)::write(fd, "b", 1);
+                // Nothing to do if it fails: reboot() below is the fallback.
+                if (::write(fd, "b", 1) != 1) log()->critical("sysrq reboot failed, trying reboot()");
                 ::close(fd);
             }
             ::reboot(RB_AUTOBOOT);

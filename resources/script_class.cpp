@@ -73,15 +73,14 @@ ResourceState monitor_state(const ProcessResult& result, std::string_view agent)
     return monitor_state(result);
 }
 
-const char* source_scripts_dir() { return HACLUSTER_SOURCE_SCRIPTS_DIR; }
+const char* installed_scripts_dir() { return HACLUSTER_INSTALLED_SCRIPTS_DIR; }
 
 ScriptDirs ScriptDirs::standard() {
     ScriptDirs result;
     if (const char* dir = std::getenv("HACLUSTER_SCRIPTS_DIR"); dir != nullptr && *dir != '\0') {
         result.dirs.push_back({dir, "$HACLUSTER_SCRIPTS_DIR"});
     }
-    result.dirs.push_back({source_scripts_dir(), "source tree"});
-    result.dirs.push_back({installed_scripts_dir, "installed"});
+    result.dirs.push_back({installed_scripts_dir(), "installed"});
     if (const char* root = std::getenv("OCF_ROOT"); root != nullptr && *root != '\0') {
         result.ocf_root = root;
     } else {

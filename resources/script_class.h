@@ -68,14 +68,15 @@ struct ScriptDirs {
     std::filesystem::path lsb_dir = "/etc/init.d";
     // Where systemd:UNIT finds systemctl: the daemon's $PATH (tests put a stand-in first).
     std::string search_path = "/usr/sbin:/usr/bin:/sbin:/bin";
-    // $HACLUSTER_SCRIPTS_DIR when set and not empty, then the source tree's
-    // scripts/ (configured by CMake, so a build runs without installing), then
-    // installed_scripts_dir. Reads the environment once, here.
+    // $HACLUSTER_SCRIPTS_DIR when set and not empty (the tests set it to the
+    // source tree's scripts/, so a build runs without installing), then
+    // installed_scripts_dir(). Reads the environment once, here.
     static ScriptDirs standard();
 };
-inline constexpr const char* installed_scripts_dir = "/usr/lib/hacluster/scripts";
-// The source tree's scripts/ as configured by CMake.
-const char* source_scripts_dir();
+// PREFIX/lib/hacluster/scripts, the install prefix fixed when CMake configured the
+// build (packaging/CMakeLists.txt installs the bundled agents there). An installed
+// binary never looks at the source tree it was built from.
+const char* installed_scripts_dir();
 
 // The bundled agents and the file each one runs.
 inline constexpr std::string_view bundled_agents[] = {"vip"};

@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config libuv1-dev nlohmann-json3-dev
           libcli11-dev libspdlog-dev libfmt-dev catch2 libsodium-dev
           iproute2 iputils-arping ipv6toolkit python3 curl
-          resource-agents fence-agents libmnl-dev)
+          resource-agents fence-agents libmnl-dev
+          dpkg-dev lintian bash-completion)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

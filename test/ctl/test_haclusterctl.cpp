@@ -237,6 +237,14 @@ TEST_CASE("haclusterctl --help exits 0 and lists the commands") {
     CHECK(contains(sub.out, "--socket"));
 }
 
+TEST_CASE("haclusterctl --version prints the version and exits 0 without a daemon") {
+    const Run r = run({"--version", "--socket", "/nonexistent/ctl.sock"});
+    CHECK(r.code == ExitCode::ok);
+    CHECK(r.out.rfind("haclusterctl ", 0) == 0);
+    CHECK(contains(r.out, HACLUSTER_VERSION));
+    CHECK(r.err.empty());
+}
+
 TEST_CASE("haclusterctl keygen writes a 0600 key whatever the umask and never overwrites") {
     TempDir dir;
     const std::string file = dir.path() + "/authkey";

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Integration tests: three real haclusterd in network namespaces move a real VIP
 # (test/integration/harness.sh). Run by ctest as root; exit 77 (skipped) otherwise.
-# Usage: failover_test.sh BIN_DIR [TEST_NAME...]
+# Usage: failover_test.sh BIN_DIR|--installed [TEST_NAME...]
+# (--installed: the package's /usr/sbin/haclusterd and /usr/bin/haclusterctl.)
 set -u
-HA_BIN=$(cd "${1:?usage: failover_test.sh BIN_DIR [TEST...]}" && pwd)
+if [ "${1:-}" = --installed ]; then
+  HA_INSTALLED=1
+  HA_BIN=/usr/sbin
+else
+  HA_BIN=$(cd "${1:?usage: failover_test.sh BIN_DIR|--installed [TEST...]}" && pwd)
+fi
 shift
 source "$(dirname "$0")/harness.sh"
 ha_require_root
-[ -x "$HA_BIN/haclusterd" ] || { echo "no haclusterd in $HA_BIN"; exit 1; }
+[ -x "$(ha_daemon_bin)" ] || { echo "no $(ha_daemon_bin)"; exit 1; }
+[ -x "$(ha_ctl_bin)" ] || { echo "no $(ha_ctl_bin)"; exit 1; }
 
 source "$(dirname "$0")/test_lib.sh"
 

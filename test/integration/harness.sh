@@ -17,6 +17,11 @@ HA_DIR=${HA_DIR:-$(mktemp -d /tmp/hacluster-it-XXXXXX)}
 HA_VIP=198.18.0.100
 HA_PORT=8080
 HA_BIN=${HA_BIN:-}
+# HA_INSTALLED=1: run the installed package's binaries (/usr/sbin/haclusterd,
+# /usr/bin/haclusterctl) with their own bundled agents; otherwise HA_BIN's (a build
+# tree's bin/), which take the agents from this source tree (HACLUSTER_SCRIPTS_DIR).
+HA_INSTALLED=${HA_INSTALLED:-}
+HA_SOURCE_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts" && pwd)
 HA_NODES=0
 HA_TIMING=${HA_TIMING:-'"interval_ms": 100, "timeout_ms": 500'}
 
@@ -121,10 +126,14 @@ ha_write_config() {
 JSON
 }
 
+ha_daemon_bin() { if [ -n "$HA_INSTALLED" ]; then echo /usr/sbin/haclusterd; else echo "$HA_BIN/haclusterd"; fi; }
+ha_ctl_bin() { if [ -n "$HA_INSTALLED" ]; then echo /usr/bin/haclusterctl; else echo "$HA_BIN/haclusterctl"; fi; }
+
 # ha_start NODE: starts haclusterd for node NODE (n1, n2, ...) in its namespace.
 ha_start() {
-  local node=$1
-  ip netns exec "$(ha_ns "$node")" "$HA_BIN/haclusterd" --config "$HA_DIR/cluster.json" \
+  local node=$1 scripts=()
+  [ -n "$HA_INSTALLED" ] || scripts=(env "HACLUSTER_SCRIPTS_DIR=$HA_SOURCE_SCRIPTS")
+  ip netns exec "$(ha_ns "$node")" "${scripts[@]}" "$(ha_daemon_bin)" --config "$HA_DIR/cluster.json" \
     --node "$node" --socket "$HA_DIR/$node/ctl.sock" --state-dir "$HA_DIR/$node/state" \
     --log-level debug >>"$HA_DIR/$node/daemon.log" 2>&1 &
   echo $! > "$HA_DIR/$node/daemon.pid"
@@ -140,7 +149,7 @@ ha_pid() { cat "$HA_DIR/$1/daemon.pid"; }
 
 ha_ctl() {
   local node=$1; shift
-  "$HA_BIN/haclusterctl" --socket "$HA_DIR/$node/ctl.sock" "$@"
+  "$(ha_ctl_bin)" --socket "$HA_DIR/$node/ctl.sock" "$@"
 }
 
 # Nodes whose eth0 holds the VIP, space-separated.

@@ -159,27 +159,30 @@ TEST_CASE("an agent is a bundled name or an absolute path", "[script]") {
     CHECK(std::get<std::string>(made).starts_with("resource \"web-ip\": agent \"vip\" not found"));
 }
 
-TEST_CASE("the standard script places: environment, source tree, installed", "[script]") {
+TEST_CASE("the standard script places: the environment, then the install prefix", "[script]") {
     ::unsetenv("HACLUSTER_SCRIPTS_DIR");
     ScriptDirs plain = ScriptDirs::standard();
-    REQUIRE(plain.dirs.size() == 2);
-    CHECK(plain.dirs[0].path == source_scripts_dir());
-    CHECK(plain.dirs[1].path == installed_scripts_dir);
-    CHECK(std::filesystem::path(source_scripts_dir()).filename() == "scripts");
+    // An installed binary never looks at the source tree it was built from.
+    REQUIRE(plain.dirs.size() == 1);
+    CHECK(plain.dirs[0].path == installed_scripts_dir());
+    CHECK(plain.dirs[0].origin == "installed");
+    CHECK(std::string(installed_scripts_dir()).ends_with("/lib/hacluster/scripts"));
 
     REQUIRE(::setenv("HACLUSTER_SCRIPTS_DIR", "/tmp/my-scripts", 1) == 0);
     ScriptDirs with_env = ScriptDirs::standard();
     ::unsetenv("HACLUSTER_SCRIPTS_DIR");
-    REQUIRE(with_env.dirs.size() == 3);
+    REQUIRE(with_env.dirs.size() == 2);
     CHECK(with_env.dirs[0].path == "/tmp/my-scripts");
     CHECK(with_env.dirs[0].origin == "$HACLUSTER_SCRIPTS_DIR");
+    CHECK(with_env.dirs[1].path == installed_scripts_dir());
 }
 
-TEST_CASE("the bundled vip agent is found in the source tree", "[script]") {
-    ::unsetenv("HACLUSTER_SCRIPTS_DIR");
+TEST_CASE("the bundled vip agent is found in the source tree when the tests ask for it", "[script]") {
+    REQUIRE(::setenv("HACLUSTER_SCRIPTS_DIR", HACLUSTER_SOURCE_SCRIPTS_DIR, 1) == 0);
     auto found = find_agent("vip", ScriptDirs::standard());
+    ::unsetenv("HACLUSTER_SCRIPTS_DIR");
     REQUIRE(std::holds_alternative<std::filesystem::path>(found));
-    CHECK(std::get<std::filesystem::path>(found) == std::filesystem::path(source_scripts_dir()) / "vip");
+    CHECK(std::get<std::filesystem::path>(found) == std::filesystem::path(HACLUSTER_SOURCE_SCRIPTS_DIR) / "vip");
 }
 
 TEST_CASE("OCF exit codes", "[script]") {
