@@ -359,9 +359,10 @@ void DaemonShell::execute(std::vector<agent::Output> outputs) {
                     }
                 },
                 [&](agent::out::RunScript& r) {
-                    logger("res")->info("{} {} | term={} reason={}",
+                    logger("res")->info("{} {} | group={} term={} reason={}",
                                         r.action == agent::ScriptAction::start ? "start" : "stop",
-                                        config_.cluster.groups[r.group].name, r.term, r.reason);
+                                        config_.cluster.groups[r.group].name, config_.cluster.groups[r.group].name,
+                                        r.term, r.reason);
                     actions_.run(r, [this](const agent::in::ScriptDone& done) { feed(done); });
                 },
                 [&](agent::out::CancelScript& c) { actions_.cancel(c.op); },
@@ -429,8 +430,10 @@ void DaemonShell::execute(std::vector<agent::Output> outputs) {
 void DaemonShell::record(const agent::out::Transition& t) {
     const auto wall = std::chrono::system_clock::now();
     const std::string group = t.group ? config_.cluster.groups[*t.group].name : "";
-    logger("agent")->log(level_of(t.kind), "{}{}{} | node={} term={} reason={}", agent::to_string(t.kind),
-                         group.empty() ? "" : " ", group, node_name(t.node), t.term, t.reason);
+    // group= too, so the journal gets it as a field (daemon/journal_sink.h).
+    logger("agent")->log(level_of(t.kind), "{}{}{} | {}node={} term={} reason={}", agent::to_string(t.kind),
+                         group.empty() ? "" : " ", group, group.empty() ? "" : "group=" + group + " ",
+                         node_name(t.node), t.term, t.reason);
     nlohmann::json e = {{"at", iso_time(wall)},
                         {"kind", agent::to_string(t.kind)},
                         {"node", node_name(t.node)},

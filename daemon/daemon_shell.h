@@ -115,6 +115,9 @@ public:
         health_.observe_groups(std::move(observer));
     }
 
+    // The start-up probe is done and the core runs (status() may be asked).
+    bool started() const { return agent_ != nullptr; }
+
     // No hook runs or waits (a graceful exit gives the last events a moment).
     bool hooks_idle() const { return hooks_.idle(); }
 

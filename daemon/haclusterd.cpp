@@ -17,10 +17,12 @@
 #include "daemon/daemon_shell.h"
 #include "daemon/group_actions.h"
 #include "daemon/handover.h"
+#include "daemon/journal_sink.h"
 #include "daemon/node_files.h"
 #include "daemon/ocf_defaults.h"
 #include "daemon/stop_budgets.h"
 #include "daemon/supervisor_link.h"
+#include "daemon/systemd_notify.h"
 #include "resources/uv_handle.h"
 
 #ifndef HACLUSTER_VERSION
@@ -39,19 +41,29 @@ constexpr int exit_config = 3;
 constexpr int exit_start = 4;
 
 void setup_logging(const std::string& level) {
-    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    // Under systemd, stderr is the journal: send it priorities and fields instead of
+    // text (daemon/journal_sink.h); elsewhere the text lines as always.
+    const bool journal = stderr_is_journal();
+    spdlog::sink_ptr sink;
+    if (journal) {
+        sink = std::make_shared<JournalSink>("haclusterd");
+    } else {
+        sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    }
     for (const char* name : {"main", "net", "agent", "res", "ctl"}) {
         auto logger = std::make_shared<spdlog::logger>(name, sink);
         spdlog::register_logger(logger);
     }
     spdlog::set_default_logger(spdlog::get("main"));
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %n: %v");
+    // The journal stamps its own time and priority.
+    spdlog::set_pattern(journal ? "%v" : "%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %n: %v");
     spdlog::set_level(spdlog::level::from_str(level));
 }
 
 // What the signal and timer callbacks reach through their data pointer.
 struct Context {
     DaemonShell* shell;
+    SystemdNotifier* notifier;
     uv_loop_t* loop;
     std::string config_file;
     uv_timer_t* deadline;
@@ -64,6 +76,7 @@ constexpr int max_drain_polls = 200;
 
 // Leave gracefully, but exit after the bound whatever happens.
 void leave_within_bound(Context* c) {
+    c->notifier->stopping();
     c->shell->leave();
     uv_timer_start(c->deadline,
                    [](uv_timer_t* t) noexcept {
@@ -196,19 +209,32 @@ int main(int argc, char** argv) {
     uv_loop_init(&loop);
     int exit_code = 0;
     {
+        // systemd (Type=notify): READY once the probe is done and quorum is decided,
+        // or after two failure timeouts without (wait_for_all on a cold cluster).
+        DaemonShell* shell_ptr = nullptr;
+        SystemdNotifier notifier(
+            &loop,
+            [&shell_ptr]() -> std::optional<nlohmann::json> {
+                if (shell_ptr == nullptr || !shell_ptr->started()) return std::nullopt;
+                return shell_ptr->status();
+            },
+            std::chrono::duration_cast<std::chrono::milliseconds>(2 * config.cluster.timing.timeout));
+        NotifyingSupervision supervision(*supervisor, notifier);
         ScriptGroupActions actions(&loop, config, std::get<agent::NodeId>(self));
         actions.observe_groups([&supervisor](int pgid, bool running) { supervisor->script(pgid, running); });
         DaemonShell shell(&loop, config, std::get<agent::NodeId>(self), *auth, actions,
-                          ShellOptions{socket_path, state_dir, 0, supervisor.get(), resume});
+                          ShellOptions{socket_path, state_dir, 0, &supervision, resume});
+        shell_ptr = &shell;
         shell.observe_health_scripts([&supervisor](int pgid, bool running) { supervisor->script(pgid, running); });
         if (auto error = shell.start()) {
             spdlog::critical("{}", *error);
             uv_loop_close(&loop);
             return exit_start;
         }
+        notifier.start();
         resources::UvHandle<uv_signal_t> sigterm, sigint, sighup;
         resources::UvHandle<uv_timer_t> leave_deadline;
-        Context ctx{&shell, &loop, config_file, nullptr, bound_ms};
+        Context ctx{&shell, &notifier, &loop, config_file, nullptr, bound_ms};
         leave_deadline.init(&ctx, [&](uv_timer_t* h) { return uv_timer_init(&loop, h); });
         ctx.deadline = leave_deadline.get();
         auto on_stop_signal = [](uv_signal_t* s, int signum) noexcept {
@@ -253,6 +279,7 @@ int main(int argc, char** argv) {
         });
         uv_run(&loop, UV_RUN_DEFAULT);
         supervisor->detach();
+        notifier.close();
     }
     // Handles were closed by their owners above; let their close callbacks run.
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -6,7 +6,7 @@ packages=(build-essential cmake ninja-build pkg-config libuv1-dev nlohmann-json3
           libcli11-dev libspdlog-dev libfmt-dev catch2 libsodium-dev
           iproute2 iputils-arping ipv6toolkit python3 curl
           resource-agents fence-agents libmnl-dev
-          dpkg-dev lintian bash-completion)
+          dpkg-dev lintian bash-completion libsystemd-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
