@@ -1,9 +1,13 @@
 #include "daemon/control_server.h"
 
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+
+#include "daemon/control_access.h"
 
 namespace hacluster::daemon {
 
@@ -17,6 +21,7 @@ struct ControlServer::Connection : std::enable_shared_from_this<Connection> {
     std::string buffer;
     bool open = true;
     std::uint64_t last_active = 0;
+    std::optional<uid_t> peer_uid;  // SO_PEERCRED at accept (daemon/control_access.h)
 
     void write_line(const nlohmann::json& answer) {
         if (!open) return;
@@ -62,11 +67,18 @@ std::optional<std::string> ControlServer::listen(const std::string& path) {
     if (int rc = server_.init(this, [&](uv_pipe_t* h) { return uv_pipe_init(loop_, h, 0); }); rc != 0) {
         return "control socket " + path + ": " + uv_strerror(rc);
     }
+    if (auto error = make_socket_dir(path)) return error;
     if (int rc = uv_pipe_bind(server_.get(), path.c_str()); rc != 0) {
         return "control socket " + path + ": " + uv_strerror(rc);
     }
     path_ = path;
-    if (::chmod(path.c_str(), 0660) != 0) return "control socket " + path + ": cannot chmod 0660";
+    // 0660 root:haclient: members read, root changes (daemon/control_access.h).
+    const SocketAccess access = set_socket_access(path);
+    if (access.error) return access.error;
+    if (access.note) {
+        auto log = spdlog::get("ctl");
+        (log ? log : spdlog::default_logger())->info("{}", *access.note);
+    }
     if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(server_.get()), 16, &ControlServer::on_connection);
         rc != 0) {
         return "control socket " + path + ": " + uv_strerror(rc);
@@ -94,6 +106,13 @@ void ControlServer::on_connection(uv_stream_t* stream, int status) noexcept {
         return;  // c goes out of scope: closed
     }
     c->last_active = uv_now(self->loop_);
+    uv_os_fd_t fd = -1;
+    struct ucred cred {};
+    socklen_t cred_len = sizeof cred;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(c->pipe.get()), &fd) == 0 &&
+        ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0 && cred_len == sizeof cred) {
+        c->peer_uid = cred.uid;
+    }
     c->pipe.get()->data = c.get();
     self->connections_.push_back(c);
     uv_read_start(
@@ -125,6 +144,13 @@ void ControlServer::on_connection(uv_stream_t* stream, int status) noexcept {
                 if (request.is_discarded() || !request.is_object()) {
                     respond({{"ok", false}, {"error", "request is not a JSON object on one line"}});
                     continue;
+                }
+                // Changes need root; members of haclient may only read.
+                if (const auto command = request.find("command"); command != request.end() && command->is_string()) {
+                    if (auto refusal = refuse(command->get<std::string>(), conn->peer_uid, ::geteuid())) {
+                        respond({{"ok", false}, {"error", *refusal}});
+                        continue;
+                    }
                 }
                 try {
                     server->handler_(request, respond);
