@@ -140,20 +140,19 @@ void ControlServer::on_connection(uv_stream_t* stream, int status) noexcept {
                 Respond respond = [weak](const nlohmann::json& answer) {
                     if (auto c = weak.lock()) c->write_line(answer);
                 };
-                const nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
-                if (request.is_discarded() || !request.is_object()) {
-                    respond({{"ok", false}, {"error", "request is not a JSON object on one line"}});
+                auto request = decode_request(line);
+                if (auto* error = std::get_if<std::string>(&request)) {
+                    respond({{"ok", false}, {"error", *error}});
                     continue;
                 }
+                const ControlRequest& decoded = std::get<ControlRequest>(request);
                 // Changes need root; members of haclient may only read.
-                if (const auto command = request.find("command"); command != request.end() && command->is_string()) {
-                    if (auto refusal = refuse(command->get<std::string>(), conn->peer_uid, ::geteuid())) {
-                        respond({{"ok", false}, {"error", *refusal}});
-                        continue;
-                    }
+                if (auto refusal = refuse(decoded.name, conn->peer_uid, ::geteuid())) {
+                    respond({{"ok", false}, {"error", *refusal}});
+                    continue;
                 }
                 try {
-                    server->handler_(request, respond);
+                    server->handler_(decoded, respond);
                 } catch (const std::exception& e) {
                     respond({{"ok", false}, {"error", std::string("bad request: ") + e.what()}});
                 }

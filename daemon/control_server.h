@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/control_request.h"
 #include "resources/uv_handle.h"
 
 namespace hacluster::daemon {
@@ -18,8 +19,9 @@ namespace hacluster::daemon {
 class ControlServer {
 public:
     using Respond = std::function<void(const nlohmann::json& answer)>;
-    // Called with a parsed JSON object; must call respond exactly once (now or later).
-    using Handler = std::function<void(const nlohmann::json& request, Respond respond)>;
+    // Called with a decoded request (control_request.h; lines that are not one are
+    // answered here); must call respond exactly once (now or later).
+    using Handler = std::function<void(const ControlRequest& request, Respond respond)>;
 
     ControlServer(uv_loop_t* loop, Handler handler);
     ~ControlServer();
@@ -31,7 +33,7 @@ public:
     void close();
 
     static constexpr std::size_t max_connections = 16;
-    static constexpr std::size_t max_request_bytes = 64 * 1024;
+    static constexpr std::size_t max_request_bytes = daemon::max_request_bytes;
 
 private:
     struct Connection;

@@ -68,7 +68,7 @@ DaemonShell::DaemonShell(uv_loop_t* loop, DaemonConfig config, agent::NodeId sel
       udp_(loop, [this](std::uint8_t link, std::span<const std::uint8_t> bytes) {
           feed(agent::in::Packet{link, {bytes.begin(), bytes.end()}});
       }),
-      control_(loop, [this](const nlohmann::json& r, ControlServer::Respond respond) {
+      control_(loop, [this](const ControlRequest& r, ControlServer::Respond respond) {
           handle_request(r, std::move(respond));
       }),
       fence_(loop, config_.cluster, options_.fence_agent_dir),
@@ -683,92 +683,30 @@ nlohmann::json DaemonShell::health_status() const {
             {"checks", checks}};
 }
 
-void DaemonShell::handle_request(const nlohmann::json& request, ControlServer::Respond respond) {
-    if (!request.contains("command") || !request["command"].is_string()) {
-        respond({{"ok", false}, {"error", "request has no \"command\" string"}});
-        return;
-    }
-    const std::string command = request["command"].get<std::string>();
-    auto text = [&](const char* key) -> std::string {
-        return request.contains(key) && request[key].is_string() ? request[key].get<std::string>() : "";
-    };
+void DaemonShell::handle_request(const ControlRequest& request, ControlServer::Respond respond) {
+    // The request is decoded and checked already (control_request.h).
     if (!agent_) {
         respond({{"ok", false}, {"error", "the daemon is starting: probing its resources"}});
         return;
     }
-    if (command == "status" || command == "nodes" || command == "groups") {
-        respond({{"ok", true}, {"data", status()}});
-        return;
-    }
-    if (command == "events") {
-        std::size_t limit = 50;
-        if (request.contains("limit")) {
-            if (!request["limit"].is_number_unsigned() || request["limit"].get<std::uint64_t>() < 1 ||
-                request["limit"].get<std::uint64_t>() > 1000) {
-                respond({{"ok", false}, {"error", "events: limit must be an integer from 1 to 1000"}});
-                return;
-            }
-            limit = request["limit"].get<std::size_t>();
-        }
-        respond({{"ok", true}, {"data", events(limit)}});
-        return;
-    }
     agent::in::Command cmd;
-    if (command == "switchover") {
-        cmd.kind = agent::CommandKind::switchover;
-        cmd.group = text("group");
-        cmd.node = text("to");
-        if (cmd.group.empty()) {
-            respond({{"ok", false}, {"error", "switchover: \"group\" is required"}});
-            return;
-        }
-    } else if (command == "standby" || command == "online") {
-        cmd.kind = command == "standby" ? agent::CommandKind::standby : agent::CommandKind::online;
-        cmd.node = text("node");
-        if (cmd.node.empty()) {
-            respond({{"ok", false}, {"error", command + ": \"node\" is required"}});
-            return;
-        }
-    } else if (command == "maintenance") {
-        cmd.kind = agent::CommandKind::maintenance;
-        const std::string state = text("state");
-        if (state != "on" && state != "off") {
-            respond({{"ok", false}, {"error", "maintenance: \"state\" must be \"on\" or \"off\""}});
-            return;
-        }
-        cmd.state = state == "on" ? agent::Switch::on : agent::Switch::off;
-        cmd.group = text("group");
-    } else if (command == "cleanup") {
-        cmd.kind = agent::CommandKind::cleanup;
-        cmd.group = text("group");
-        cmd.node = text("node");
-        if (cmd.group.empty()) {
-            respond({{"ok", false}, {"error", "cleanup: \"group\" is required"}});
-            return;
-        }
-    } else {
-        respond({{"ok", false}, {"error", "unknown command '" + command + "'"}});
-        return;
-    }
-    if (request.contains("ttl_s")) {
-        const nlohmann::json& ttl = request["ttl_s"];
-        if (!ttl.is_number_integer() || ttl.get<std::int64_t>() < 1) {
-            respond({{"ok", false}, {"error", command + ": \"ttl_s\" must be an integer of seconds, at least 1"}});
-            return;
-        }
-        if (cmd.kind != agent::CommandKind::standby && cmd.kind != agent::CommandKind::maintenance &&
-            cmd.kind != agent::CommandKind::switchover) {
-            respond({{"ok", false}, {"error", command + ": \"ttl_s\" applies to switchover, standby and maintenance only"}});
-            return;
-        }
-        if (cmd.kind == agent::CommandKind::maintenance && cmd.state == agent::Switch::off) {
-            respond({{"ok", false}, {"error", "maintenance: \"ttl_s\" applies to \"on\" only"}});
-            return;
-        }
-        cmd.ttl = std::chrono::seconds(std::min<std::int64_t>(ttl.get<std::int64_t>(), 1LL << 40));
+    cmd.group = request.group;
+    cmd.node = request.node;
+    cmd.state = request.state;
+    if (request.ttl) cmd.ttl = *request.ttl;
+    switch (request.command) {
+        case ControlCommand::status:
+        case ControlCommand::nodes:
+        case ControlCommand::groups: respond({{"ok", true}, {"data", status()}}); return;
+        case ControlCommand::events: respond({{"ok", true}, {"data", events(request.limit)}}); return;
+        case ControlCommand::switchover: cmd.kind = agent::CommandKind::switchover; break;
+        case ControlCommand::standby: cmd.kind = agent::CommandKind::standby; break;
+        case ControlCommand::online: cmd.kind = agent::CommandKind::online; break;
+        case ControlCommand::maintenance: cmd.kind = agent::CommandKind::maintenance; break;
+        case ControlCommand::cleanup: cmd.kind = agent::CommandKind::cleanup; break;
     }
     cmd.request = next_request_++;
-    waiting_.push_back(Waiting{cmd.request, command, std::move(respond)});
+    waiting_.push_back(Waiting{cmd.request, request.name, std::move(respond)});
     feed(cmd);
 }
 

@@ -135,7 +135,7 @@ private:
     void execute(std::vector<agent::Output> outputs);
     void record(const agent::out::Transition& t);
     void notify_hooks(const agent::out::Transition& t, std::chrono::system_clock::time_point wall);
-    void handle_request(const nlohmann::json& request, ControlServer::Respond respond);
+    void handle_request(const ControlRequest& request, ControlServer::Respond respond);
     std::string node_name(agent::NodeId n) const;
 
     uv_loop_t* loop_;

@@ -73,8 +73,8 @@ TEST_CASE("control socket: one JSON line in, one out; garbage answered with an e
     uv_loop_t loop;
     uv_loop_init(&loop);
     {
-        ControlServer server(&loop, [](const nlohmann::json& request, ControlServer::Respond respond) {
-            respond({{"ok", true}, {"data", {{"echo", request.value("command", "")}}}});
+        ControlServer server(&loop, [](const ControlRequest& request, ControlServer::Respond respond) {
+            respond({{"ok", true}, {"data", {{"echo", request.name}}}});
         });
         REQUIRE_FALSE(server.listen(path));
         struct stat st {};
@@ -101,7 +101,7 @@ TEST_CASE("control socket: one JSON line in, one out; garbage answered with an e
         CHECK(first["data"]["echo"] == "status");
         const auto second = nlohmann::json::parse(answers.substr(answers.find('\n') + 1));
         CHECK(second["ok"] == false);
-        CHECK_THAT(second["error"].get<std::string>(), Catch::Contains("not a JSON object"));
+        CHECK_THAT(second["error"].get<std::string>(), Catch::Contains("not valid JSON at byte 2"));
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(uv_loop_close(&loop) == 0);
