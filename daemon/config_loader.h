@@ -95,6 +95,12 @@ inline constexpr std::size_t max_config_bytes = std::size_t{1} << 20;
 [[nodiscard]] std::variant<DaemonConfig, std::vector<LoadError>> parse_config(
     std::string_view json_text) noexcept;
 
+// The same without looking at the files the config names (hooks[].path is
+// checked to be absolute, not to be an executable file): what the text alone
+// says. No I/O, so the fuzz target (test/fuzz/fuzz_config.cpp) runs it.
+[[nodiscard]] std::variant<DaemonConfig, std::vector<LoadError>> parse_config_text(
+    std::string_view json_text) noexcept;
+
 // Reads the file (at most max_config_bytes) and parses it. File errors come back
 // at path "" with the OS reason.
 [[nodiscard]] std::variant<DaemonConfig, std::vector<LoadError>> load_config(

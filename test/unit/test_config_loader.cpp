@@ -831,6 +831,14 @@ TEST_CASE("hooks: paths, timeouts, event filters and env are checked", "[config_
         const auto errors = require_errors(config.dump());
         require_error(errors, "hooks[0].path", {"is not a file"});
         require_error(errors, "hooks[1].path", {"is not executable"});
+        // The text alone (the fuzz target's entry point) does not look at the files,
+        // and still refuses what the text itself gets wrong.
+        CHECK(std::holds_alternative<DaemonConfig>(hacluster::daemon::parse_config_text(config.dump())));
+        config["hooks"][1]["path"] = "hooks/syslog";
+        const auto text_only = hacluster::daemon::parse_config_text(config.dump());
+        REQUIRE(std::holds_alternative<std::vector<LoadError>>(text_only));
+        CHECK(std::get<std::vector<LoadError>>(text_only).size() == 1);
+        CHECK(std::get<std::vector<LoadError>>(text_only)[0].path == "hooks[1].path");
     }
     SECTION("timeout out of range") {
         json config = example();
