@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <functional>
@@ -16,6 +17,8 @@
 #include "ctl/data_reader.h"
 #include "ctl/event_lines.h"
 #include "ctl/keygen.h"
+#include "ctl/status_check.h"
+#include "ctl/switchover_wait.h"
 #include "ctl/status_table.h"
 #include "ctl/text_table.h"
 
@@ -102,6 +105,71 @@ ExitCode ask_daemon(const GlobalOptions& globals, const Json& request, const Ren
     return ExitCode::ok;
 }
 
+Rendered render_config_show(const Json& data) {
+    std::string why;
+    auto shown = config_show_text(data, why);
+    if (!shown) return garbled(std::move(why));
+    return text(std::move(*shown));
+}
+
+// switchover --wait: who runs the group now, the request, then the wait.
+ExitCode switchover_and_wait(const GlobalOptions& globals, const Json& request, SwitchoverWait wait,
+                             std::ostream& out, std::ostream& err) {
+    ClientOptions options;
+    options.socket_path = globals.socket_path;
+    const PrimaryLookup before = look_up_primary(options, wait.group);
+    if (before.error) {
+        err << prefix << "switchover: " << terminal_safe(*before.error) << "\n";
+        return before.unreachable ? ExitCode::unreachable : ExitCode::failed;
+    }
+    wait.from = before.primary;
+    const auto requested = std::chrono::steady_clock::now();
+    Reply reply = send_request(options, request);
+    if (const auto* unreachable = std::get_if<Unreachable>(&reply)) {
+        err << prefix << terminal_safe(unreachable->message) << "\n";
+        return ExitCode::unreachable;
+    }
+    if (const auto* refused = std::get_if<Refused>(&reply)) {
+        err << prefix << terminal_safe(refused->error) << "\n";
+        return ExitCode::failed;
+    }
+    if (!globals.json) {
+        const Rendered accepted = render_message(std::get<Accepted>(reply).data);
+        if (!accepted.garbled) out << accepted.text;
+    }
+    return wait_for_switchover(options, wait, requested, out, err);
+}
+
+// `status`: the tables (or --json, or --short's one line) and the check's exit
+// code (ctl/status_check.h); whatever keeps the check from judging is UNKNOWN.
+ExitCode status_command(const GlobalOptions& globals, bool short_form, std::ostream& out, std::ostream& err) {
+    ClientOptions options;
+    options.socket_path = globals.socket_path;
+    const auto unknown = [&](const std::string& why) {
+        if (short_form) out << "HACLUSTER UNKNOWN: " << terminal_safe(why) << "\n";
+        err << prefix << terminal_safe(why) << "\n";
+        return ExitCode::status_unknown;
+    };
+    Reply reply = send_request(options, make_request("status"));
+    if (const auto* unreachable = std::get_if<Unreachable>(&reply)) return unknown(unreachable->message);
+    if (const auto* refused = std::get_if<Refused>(&reply)) return unknown(refused->error);
+    const Json& data = std::get<Accepted>(reply).data;
+    auto decoded = decode_status(data);
+    if (auto* why = std::get_if<std::string>(&decoded)) {
+        return unknown("garbled answer from haclusterd at " + globals.socket_path + ": " + *why);
+    }
+    const ClusterStatus& status = std::get<ClusterStatus>(decoded);
+    const CheckResult check = check_status(status);
+    if (globals.json) {
+        out << data.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    } else if (short_form) {
+        out << check_line(check) << "\n";
+    } else {
+        out << status_report(status) << "\n" << check_line(check) << "\n";
+    }
+    return static_cast<ExitCode>(static_cast<int>(check.level));
+}
+
 ExitCode keygen(const std::string& file, const GlobalOptions& globals, std::ostream& out, std::ostream& err) {
     if (auto error = write_new_key(file)) {
         err << prefix << terminal_safe(*error) << "\n";
@@ -129,6 +197,10 @@ ExitCode parse_failure(const CLI::App& app, const CLI::ParseError& e, std::ostre
         out << app.help();
         return ExitCode::ok;
     }
+    // `status` is a check: a usage error there is UNKNOWN (3), not CRITICAL (2).
+    const auto parsed = app.get_subcommands();
+    const ExitCode usage = !parsed.empty() && parsed.front()->get_name() == "status" ? ExitCode::status_unknown
+                                                                                       : ExitCode::usage;
     // A mistyped command name reaches CLI11 as an extra positional; say what it is.
     const CLI::App* innermost = &app;
     while (!innermost->get_subcommands().empty()) innermost = innermost->get_subcommands().front();
@@ -140,7 +212,7 @@ ExitCode parse_failure(const CLI::App& app, const CLI::ParseError& e, std::ostre
         err << prefix << e.what();
     }
     err << "\n" << prefix << "run 'haclusterctl --help' for the commands and options\n";
-    return ExitCode::usage;
+    return usage;
 }
 
 ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -160,7 +232,10 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
         return sub;
     };
 
-    CLI::App* status = leaf(app, "status", "nodes, quorum, groups and the last failover");
+    CLI::App* status =
+        leaf(app, "status", "nodes, quorum, groups and the last failover; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN");
+    bool status_short = false;
+    status->add_flag("--short", status_short, "one line, as a Nagios check prints it");
     CLI::App* nodes = leaf(app, "nodes", "the nodes and their links");
     CLI::App* groups = leaf(app, "groups", "the resource groups, their primaries and resources");
 
@@ -179,6 +254,15 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
                          "applies again (default: a one-off move)")
             ->type_name("SECONDS")
             ->check(CLI::Range(std::uint32_t{1}, agent::wire::max_ttl_s));
+
+    bool wait_flag = false;
+    int wait_timeout_s = 60;
+    switchover->add_flag("--wait", wait_flag,
+                         "return once the group runs on the target (or failed) and print how long it took");
+    CLI::Option* wait_timeout_option =
+        switchover->add_option("--timeout", wait_timeout_s, "with --wait: give up after SECONDS (1..3600; default 60)")
+            ->type_name("SECONDS")
+            ->check(CLI::Range(1, 3600));
 
     std::string node_name;
     CLI::App* standby = leaf(app, "standby", "make a node run no groups (they move away)");
@@ -215,6 +299,8 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
         events->add_option("--limit", limit, "how many (1..1000; default: the daemon's, 50)")
             ->check(CLI::Range(1, 1000));
 
+    CLI::App* reload = leaf(app, "reload", "re-read the daemon's config file: applies it or says why not");
+
     std::string file;
     CLI::App* keygen_cmd = leaf(app, "keygen", "write a new random cluster key file (mode 0600)");
     keygen_cmd->add_option("FILE", file, "where to write it; an existing file is never replaced")->required();
@@ -224,6 +310,9 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
     add_global_options(*config, globals);
     CLI::App* check = leaf(*config, "check", "validate a config file with the daemon's loader and explain its timing");
     check->add_option("FILE", file, "the config file, e.g. /etc/hacluster/cluster.json")->required();
+    CLI::App* show = leaf(*config, "show",
+                          "the effective config with every default and its hash: the daemon's running one, or FILE's");
+    CLI::Option* show_file = show->add_option("FILE", file, "a config file to show instead (no daemon needed)");
 
     std::string agent_name;
     CLI::App* agent = app.add_subcommand("agent", "resource agents on this node");
@@ -242,8 +331,7 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
         return parse_failure(app, e, out, err);
     }
 
-    const Render render_status = status_renderer(status_report);
-    if (status->parsed()) return ask_daemon(globals, make_request("status"), render_status, out, err);
+    if (status->parsed()) return status_command(globals, status_short, out, err);
     if (nodes->parsed()) return ask_daemon(globals, make_request("nodes"), status_renderer(nodes_table), out, err);
     if (groups->parsed()) {
         return ask_daemon(globals, make_request("groups"), status_renderer(groups_table), out, err);
@@ -253,7 +341,25 @@ ExitCode run(const std::vector<std::string>& args, std::ostream& out, std::ostre
         request["group"] = group_name;
         if (to_option->count() > 0) request["to"] = to_node;
         if (ttl_option->count() > 0) request["ttl_s"] = ttl_s;
-        return ask_daemon(globals, request, render_message, out, err);
+        if (!wait_flag) {
+            if (wait_timeout_option->count() > 0) {
+                err << prefix << "switchover: --timeout applies to --wait only\n";
+                return ExitCode::usage;
+            }
+            return ask_daemon(globals, request, render_message, out, err);
+        }
+        SwitchoverWait wait;
+        wait.group = group_name;
+        if (to_option->count() > 0) wait.target = to_node;
+        wait.timeout = std::chrono::seconds(wait_timeout_s);
+        wait.json = globals.json;
+        return switchover_and_wait(globals, request, std::move(wait), out, err);
+    }
+    if (reload->parsed()) return ask_daemon(globals, make_request("reload"), render_message, out, err);
+    if (show->parsed()) {
+        const OutputFormat format = globals.json ? OutputFormat::json : OutputFormat::text;
+        if (show_file->count() > 0) return show_config_file(file, format, out, err);
+        return ask_daemon(globals, make_request("config_show"), render_config_show, out, err);
     }
     if (standby->parsed() || online->parsed()) {
         Json request = make_request(standby->parsed() ? "standby" : "online");

@@ -7,6 +7,10 @@ enum class ExitCode : int {
     failed = 1,       // the daemon refused the request or the command failed
     usage = 2,        // unknown command or option, missing argument
     unreachable = 3,  // socket missing, connection refused, timeout, garbled answer
+    // `status` only (ctl/status_check.h, the Nagios convention): 0 OK, then
+    status_warning = 1,   // degraded but serving
+    status_critical = 2,  // no quorum, or a group failed, blocked or running nowhere
+    status_unknown = 3,   // unreachable, starting, garbled, or a usage error
 };
 
 constexpr int to_int(ExitCode code) { return static_cast<int>(code); }

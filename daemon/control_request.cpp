@@ -21,7 +21,7 @@ struct Known {
     std::string_view name;
     ControlCommand command;
 };
-constexpr std::array<Known, 9> commands{{
+constexpr std::array<Known, 11> commands{{
     {"status", ControlCommand::status},
     {"nodes", ControlCommand::nodes},
     {"groups", ControlCommand::groups},
@@ -31,6 +31,8 @@ constexpr std::array<Known, 9> commands{{
     {"online", ControlCommand::online},
     {"maintenance", ControlCommand::maintenance},
     {"cleanup", ControlCommand::cleanup},
+    {"reload", ControlCommand::reload},
+    {"config_show", ControlCommand::config_show},
 }};
 
 // Names and values echoed in an answer are shortened and stripped of control
@@ -80,6 +82,8 @@ std::vector<std::string_view> fields_of(ControlCommand command) {
         case ControlCommand::online: return {"node"};
         case ControlCommand::maintenance: return {"state", "group", "ttl_s"};
         case ControlCommand::cleanup: return {"group", "node"};
+        case ControlCommand::reload:
+        case ControlCommand::config_show: return {};
     }
     return {};
 }
@@ -159,7 +163,9 @@ std::variant<ControlRequest, std::string> decode(std::string_view line) {
     switch (out.command) {
         case ControlCommand::status:
         case ControlCommand::nodes:
-        case ControlCommand::groups: break;
+        case ControlCommand::groups:
+        case ControlCommand::reload:
+        case ControlCommand::config_show: break;
         case ControlCommand::events:
             if (const auto limit = request.find("limit"); limit != request.end()) {
                 if (!limit->is_number_unsigned() || *limit < 1 || *limit > max_events_limit) {

@@ -24,7 +24,8 @@ inline constexpr std::size_t max_request_bytes = 64 * 1024;
 inline constexpr std::uint64_t max_events_limit = 1000;
 
 enum class ControlCommand : std::uint8_t {
-    status, nodes, groups, events, switchover, standby, online, maintenance, cleanup
+    status, nodes, groups, events, switchover, standby, online, maintenance, cleanup,
+    reload, config_show  // daemon/ops_commands.h
 };
 
 struct ControlRequest {

@@ -11,6 +11,7 @@
 #include "daemon/stop_escalation.h"
 #include "resources/resource_config.h"
 #include "agent/timing.h"
+#include "daemon/config_dump.h"
 #include "daemon/hook_events.h"
 #include "daemon/node_files.h"
 #include "daemon/wall_time.h"
@@ -216,36 +217,54 @@ void DaemonShell::leave() {
     feed(agent::in::Shutdown{});
 }
 
-void DaemonShell::reload(const std::filesystem::path& file) {
+DaemonShell::ReloadResult DaemonShell::reload(const std::filesystem::path& file) {
+    using Outcome = ReloadResult::Outcome;
     auto loaded = load_config(file);
     if (auto* errors = std::get_if<std::vector<LoadError>>(&loaded)) {
+        std::string why;
         for (const LoadError& e : *errors) {
             logger("main")->error("reload rejected, keeping the running config | file={} path={} error={}",
                                   file.string(), e.path, e.message);
+            why += (why.empty() ? "" : "; ") + (e.path.empty() ? "" : e.path + ": ") + e.message;
         }
-        return;
+        return {Outcome::rejected, "the file is rejected, the running config stays: " + why};
     }
     const DaemonConfig& fresh = std::get<DaemonConfig>(loaded);
     // An agent fixed (or broken) since the last check: validate-all again, off the
     // failover path (README "Stop budgets and escalation").
     actions_.validate_all();
+    std::string applied;
     // Hooks are this node's own business (not in the config hash): they change now.
     if (fresh.hooks != config_.hooks) {
         logger("main")->info("reload: hooks changed | file={} hooks={}", file.string(), fresh.hooks.size());
         config_.hooks = fresh.hooks;
         hooks_.replace(fresh.hooks);
-    }
-    if (agent::config_hash(fresh.cluster) == agent::config_hash(config_.cluster) &&
-        fresh.port == config_.port) {
-        logger("main")->info("reload: no relevant setting changed | file={}", file.string());
-        return;
+        applied = "hooks (" + std::to_string(fresh.hooks.size()) + ")";
     }
     // The core's config is fixed for its lifetime; changing it live would need every
-    // node to switch together (the config hash is checked on every heartbeat).
-    logger("main")->warn(
-        "reload: the cluster settings changed; they take effect at the next restart of this "
-        "daemon, after every node has the new file | file={}",
-        file.string());
+    // node to switch together (the config hash is checked on every heartbeat). The
+    // node's other settings are read once at start-up.
+    std::string later;
+    if (config_hash_text(fresh) != config_hash_text(config_)) {
+        later = "the cluster settings (config hash " + config_hash_text(config_) + " -> " + config_hash_text(fresh) +
+                ")";
+    }
+    const nlohmann::ordered_json now_running = effective_config(config_), wanted = effective_config(fresh);
+    for (const char* key : {"heartbeat", "auth_key_file", "self_fence", "health_checks"}) {
+        if (key == std::string("heartbeat") && !later.empty()) continue;  // part of the hash already
+        if (now_running[key] != wanted[key]) later += std::string(later.empty() ? "" : ", ") + key;
+    }
+    if (!later.empty()) {
+        logger("main")->warn("reload: {} changed; they take effect at the next restart of this daemon, after "
+                             "every node has the new file | file={}",
+                             later, file.string());
+        return {Outcome::needs_restart,
+                (applied.empty() ? "" : "applied: " + applied + "; not applied: ") + later +
+                    " changed: they take effect when this daemon restarts (after every node has the new file)"};
+    }
+    if (!applied.empty()) return {Outcome::applied, "applied: " + applied};
+    logger("main")->info("reload: no relevant setting changed | file={}", file.string());
+    return {Outcome::unchanged, "no change: the file is what runs"};
 }
 
 void DaemonShell::supervisor_reported() {
@@ -704,6 +723,17 @@ void DaemonShell::handle_request(const ControlRequest& request, ControlServer::R
         case ControlCommand::online: cmd.kind = agent::CommandKind::online; break;
         case ControlCommand::maintenance: cmd.kind = agent::CommandKind::maintenance; break;
         case ControlCommand::cleanup: cmd.kind = agent::CommandKind::cleanup; break;
+        case ControlCommand::reload:
+        case ControlCommand::config_show: {
+            // Served beside the shell (daemon/ops_commands.h).
+            const auto extra = extra_commands_.find(request.name);
+            if (extra == extra_commands_.end()) {
+                respond({{"ok", false}, {"error", request.name + ": not served by this daemon"}});
+            } else {
+                extra->second(request, std::move(respond));
+            }
+            return;
+        }
     }
     cmd.request = next_request_++;
     waiting_.push_back(Waiting{cmd.request, request.name, std::move(respond)});

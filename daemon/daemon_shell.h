@@ -6,6 +6,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -104,9 +105,21 @@ public:
     std::optional<std::string> start();
     // Graceful leave (SIGTERM): release every group, announce it, then on_left.
     void leave();
-    // SIGHUP: re-read the config; nothing changes unless it differs, and a rejected
-    // config keeps the old one (the log says why).
-    void reload(const std::filesystem::path& file);
+    // SIGHUP and `haclusterctl reload`: re-read the config; nothing changes unless it
+    // differs, and a rejected config keeps the old one. The log and the result say
+    // what was applied, or why not.
+    struct ReloadResult {
+        enum class Outcome { unchanged, applied, rejected, needs_restart };
+        Outcome outcome = Outcome::unchanged;
+        std::string message;
+    };
+    ReloadResult reload(const std::filesystem::path& file);
+    // The running config (`config show`: daemon/config_dump.h).
+    const DaemonConfig& config() const { return config_; }
+    // Control commands served outside the shell (daemon/ops_commands.h), asked for
+    // by name once the core runs; the access rules are the control server's.
+    using ExtraCommand = std::function<void(const ControlRequest& request, ControlServer::Respond respond)>;
+    void add_command(std::string name, ExtraCommand handler) { extra_commands_[std::move(name)] = std::move(handler); }
     void on_left(std::function<void()> callback) { on_left_ = std::move(callback); }
     // The supervisor's pipe has reports: feed them now (also done before every input).
     void supervisor_reported();
@@ -160,6 +173,7 @@ private:
         ControlServer::Respond respond;
     };
     std::vector<Waiting> waiting_;
+    std::map<std::string, ExtraCommand> extra_commands_;
     std::deque<nlohmann::json> events_;
     std::vector<agent::GroupView> last_groups_;  // for failover timing
     std::vector<std::optional<std::chrono::system_clock::time_point>> lost_at_;

@@ -20,6 +20,7 @@
 #include "daemon/journal_sink.h"
 #include "daemon/node_files.h"
 #include "daemon/ocf_defaults.h"
+#include "daemon/ops_commands.h"
 #include "daemon/stop_budgets.h"
 #include "daemon/supervisor_link.h"
 #include "daemon/systemd_notify.h"
@@ -225,6 +226,7 @@ int main(int argc, char** argv) {
         DaemonShell shell(&loop, config, std::get<agent::NodeId>(self), *auth, actions,
                           ShellOptions{socket_path, state_dir, 0, &supervision, resume});
         shell_ptr = &shell;
+        add_ops_commands(shell, config_file);  // reload, config_show
         shell.observe_health_scripts([&supervisor](int pgid, bool running) { supervisor->script(pgid, running); });
         if (auto error = shell.start()) {
             spdlog::critical("{}", *error);

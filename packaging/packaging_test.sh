@@ -131,7 +131,9 @@ PY
   got=$(complete_words haclusterctl maintenance "")
   check "completes maintenance on|off ('$got')" [ "$got" = "off on " ]
   got=$(complete_words haclusterctl switchover web --t)
-  check "completes a command's options ('$got')" [ "$got" = "--to --ttl " ]
+  check "completes a command's options ('$got')" [ "$got" = "--timeout --to --ttl " ]
+  got=$(complete_words haclusterctl config "")
+  check "completes config's commands ('$got')" [ "$got" = "check show " ]
   got=$(complete_words haclusterctl --socket "$tmp/none.sock" switchover "")
   check "offers nothing when the daemon is unreachable ('$got')" [ -z "$got" ]
 else

@@ -44,7 +44,7 @@ check "the example config is valid" eval '/usr/sbin/haclusterd --check-config --
 check "the package has the man pages" eval '[ "$(dpkg -L hacluster | grep -c "/man[58]/.*gz$")" -eq 3 ]'
 echo "-- namespace tests against the installed binaries"
 rc=0
-"$root/test/integration/failover_test.sh" --installed vip_on_one_node link_cut switchover_and_standby || rc=$?
+"$root/test/integration/failover_test.sh" --installed vip_on_one_node link_cut switchover_and_standby ops_commands || rc=$?
 case $rc in
   0) ;;
   77) echo "skipped: the namespace tests (no network namespaces here)" ;;

@@ -43,15 +43,41 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 }  // namespace
 
-TEST_CASE("haclusterctl status prints the tables, exit 0") {
+TEST_CASE("haclusterctl status prints the tables and the check; an offline node is a WARNING, exit 1") {
     FakeDaemon daemon(accepted_line(protocol_status_example()), ServerBehaviour::answer);
     const Run r = run({"status", "--socket", daemon.socket_path()});
-    CHECK(r.code == ExitCode::ok);
+    CHECK(r.code == ExitCode::status_warning);
     CHECK(r.err.empty());
     CHECK(r.out.rfind("cluster demo · node n1 · quorum won (2/3 votes, need 2)", 0) == 0);
     CHECK(contains(r.out, "n2    OFFLINE"));
     CHECK(contains(r.out, "last failover: web n2 → n1 in 712 ms"));
+    CHECK(contains(r.out, "\n\nHACLUSTER WARNING: node n2 OFFLINE\n"));
     CHECK(daemon.request() == R"({"version":1,"command":"status"})");
+}
+
+TEST_CASE("haclusterctl status --short prints the check's one line") {
+    FakeDaemon daemon(accepted_line(protocol_status_example()), ServerBehaviour::answer);
+    const Run r = run({"status", "--short", "--socket", daemon.socket_path()});
+    CHECK(r.code == ExitCode::status_warning);
+    CHECK(r.out == "HACLUSTER WARNING: node n2 OFFLINE\n");
+}
+
+TEST_CASE("haclusterctl status: UNKNOWN (3) when it cannot judge: unreachable, starting, a usage error") {
+    TempDir dir;
+    const Run gone = run({"status", "--short", "--socket", dir.path() + "/none.sock"});
+    CHECK(gone.code == ExitCode::status_unknown);
+    CHECK(gone.out.rfind("HACLUSTER UNKNOWN: ", 0) == 0);
+    CHECK(contains(gone.err, dir.path() + "/none.sock"));
+
+    FakeDaemon starting(R"({"ok": false, "error": "the daemon is starting: probing its resources"})" "\n",
+                        ServerBehaviour::answer);
+    const Run probing = run({"status", "--socket", starting.socket_path()});
+    CHECK(probing.code == ExitCode::status_unknown);
+    CHECK(probing.err == "haclusterctl: the daemon is starting: probing its resources\n");
+
+    const Run usage = run({"status", "--bogus"});
+    CHECK(usage.code == ExitCode::status_unknown);
+    CHECK(usage.err.rfind("haclusterctl: ", 0) == 0);
 }
 
 TEST_CASE("haclusterctl nodes and groups print one table each") {
@@ -75,7 +101,7 @@ TEST_CASE("haclusterctl nodes and groups print one table each") {
 TEST_CASE("haclusterctl --json prints the data object in the order received") {
     FakeDaemon daemon(accepted_line(protocol_status_example()), ServerBehaviour::answer);
     const Run r = run({"status", "--json", "--socket", daemon.socket_path()});
-    CHECK(r.code == ExitCode::ok);
+    CHECK(r.code == ExitCode::status_warning);  // the check's code with --json too
     const Json printed = Json::parse(r.out);
     CHECK(printed == Json::parse(protocol_status_example()));
     CHECK(printed.begin().key() == "cluster");
@@ -196,7 +222,7 @@ TEST_CASE("haclusterctl usage errors exit 2 with CLI11's message on stderr") {
     const std::vector<std::vector<std::string>> usage_errors = {
         {},
         {"stat"},
-        {"status", "--bogus"},
+        {"nodes", "--bogus"},
         {"switchover"},
         {"standby"},
         {"events", "--limit", "0"},

@@ -223,6 +223,56 @@ test_switchover_and_standby() {
   check "exactly one node holds the VIP" one_holder
 }
 
+# The operator's commands of issue 12 (ctl/README.md): status as a check (exit 0,
+# 1, 2), switchover --wait, config show, reload.
+config_field() {  # config_field NODE PYTHON_EXPR_ON_d: evaluated on `config show --json`
+  ha_ctl "$1" --json config show | python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"
+}
+test_ops_commands() {
+  fresh_cluster opsctl
+  local old target out rc others=() n
+  old=$(ha_vip_holders)
+  out=$(ha_ctl n1 status --short 2>&1); rc=$?
+  check "status of a healthy cluster is OK, exit 0 ($out)" eval '[ $rc -eq 0 ] && [[ "$out" == "HACLUSTER OK: 3/3 nodes online"* ]]'
+  target=n3
+  [ "$old" = n3 ] && target=n2
+  out=$(ha_ctl n1 switchover web --to "$target" --wait 2>&1); rc=$?
+  check "switchover --wait returns once web runs on $target (exit $rc: $out)" \
+    eval '[ $rc -eq 0 ] && [ "$(ha_vip_holders)" = "$target" ]'
+  check "and says how long it took" eval '[[ "$out" =~ "web runs on $target: the switchover took "[0-9]+\.[0-9]{3}" s" ]]'
+
+  local h1 h2 h3
+  h1=$(config_field n1 'd["hash"]')
+  h2=$(config_field n2 'd["hash"]')
+  h3=$(ha_ctl n1 --json config show "$HA_DIR/cluster.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["hash"])')
+  check "config show: one config hash on every node, the file's ($h1 $h2 $h3)" eval '[ -n "$h1" ] && [ "$h1" = "$h2" ] && [ "$h1" = "$h3" ]'
+  check "config show spells out the defaults (max_failures 3, the vip's 100 ms stop budget)" \
+    eval '[ "$(config_field n1 "(d[\"config\"][\"groups\"][0][\"resources\"][0][\"max_failures\"], d[\"config\"][\"groups\"][0][\"resources\"][0][\"stop_timeout_ms\"], d[\"file_state\"])")" = "(3, 100, '"'same'"')" ]'
+
+  out=$(ha_ctl n1 reload 2>&1); rc=$?
+  check "reload of the unchanged file: exit 0 ($out)" eval '[ $rc -eq 0 ] && [[ "$out" == *"no change"* ]]'
+  cp "$HA_DIR/cluster.json" "$HA_DIR/cluster.json.good"
+  sed -i 's/"interval_ms": 100/"interval_ms": 90/' "$HA_DIR/cluster.json"
+  out=$(ha_ctl n1 reload 2>&1); rc=$?
+  check "reload of a changed cluster setting says it waits for a restart: exit 1 ($out)" \
+    eval '[ $rc -eq 1 ] && [[ "$out" == *"take effect when this daemon restarts"* ]]'
+  check "config show says the file changed" eval '[ "$(config_field n1 "d[\"file_state\"]")" = changed ]'
+  echo '{"cluster": ' > "$HA_DIR/cluster.json"
+  out=$(ha_ctl n1 reload 2>&1); rc=$?
+  check "reload of a broken file is refused: exit 1 ($out)" eval '[ $rc -eq 1 ] && [[ "$out" == *"the file is rejected"* ]]'
+  cp "$HA_DIR/cluster.json.good" "$HA_DIR/cluster.json"
+
+  for n in n1 n2 n3; do [ "$n" != "$target" ] && others+=("$n"); done
+  ip -n "$(ha_ns "${others[0]}")" link set eth0 down
+  check "status on $target is a WARNING, exit 1, with ${others[0]} offline" \
+    ha_wait 'ha_ctl '"$target"' status --short >"$HA_DIR/check.out" 2>&1; [ $? -eq 1 ] && grep -q "HACLUSTER WARNING: node '"${others[0]}"' OFFLINE" "$HA_DIR/check.out"' 5
+  ip -n "$(ha_ns "${others[1]}")" link set eth0 down
+  check "status on $target is CRITICAL, exit 2, without quorum" \
+    ha_wait 'ha_ctl '"$target"' status --short >"$HA_DIR/check.out" 2>&1; [ $? -eq 2 ] && grep -q "HACLUSTER CRITICAL: quorum lost (1/3 votes, need 2)" "$HA_DIR/check.out"' 5
+  ip -n "$(ha_ns "${others[0]}")" link set eth0 up
+  ip -n "$(ha_ns "${others[1]}")" link set eth0 up
+}
+
 # Sequence numbers of NODE's hook runs, in the order they ran, strictly ascending.
 hook_sequences_ascending() {
   awk -v node="$2" '$1 == node { if ($5 <= last) bad = 1; last = $5 } END { exit bad }' "$1"
@@ -466,7 +516,7 @@ test_promotable() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby hooks fencing maintenance health_check promotable)
+[ ${#tests[@]} -gt 0 ] || tests=(vip_on_one_node link_cut sigkill restart sigstop graceful_stop monitor_failures startup_probe ocf_ipaddr2 switchover_and_standby ops_commands hooks fencing maintenance health_check promotable)
 for t in "${tests[@]}"; do
   echo "== $t"
   "test_$t"

@@ -33,6 +33,9 @@ TEST_CASE("control request: what haclusterctl sends", "[control]") {
     CHECK(ok(R"({"version":1,"command":"status"})").command == ControlCommand::status);
     CHECK(ok(R"({"version":1,"command":"nodes"})").command == ControlCommand::nodes);
     CHECK(ok(R"({"version":1,"command":"groups"})").command == ControlCommand::groups);
+    CHECK(ok(R"({"version":1,"command":"reload"})").command == ControlCommand::reload);
+    CHECK(ok(R"({"version":1,"command":"config_show"})").command == ControlCommand::config_show);
+    CHECK(error(R"({"version":1,"command":"reload","file":"/etc/passwd"})") == "reload: unknown field \"file\"");
     CHECK(ok(R"({"version":1,"command":"events"})").limit == 50);
     CHECK(ok(R"({"version":1,"command":"events","limit":5})").limit == 5);
 
